@@ -1,0 +1,3 @@
+from msoko.cli import main
+
+raise SystemExit(main())

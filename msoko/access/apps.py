@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class AccessConfig(AppConfig):
+    name = "msoko.access"
+    verbose_name = "Доступ и аудит"
+
+    def ready(self) -> None:
+        from msoko.access import audit
+
+        audit.connect_signals()

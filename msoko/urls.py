@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "msoko — администрирование"
+admin.site.site_title = "msoko"
+admin.site.index_title = "Справочники и данные"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("msoko.web.urls")),
+]
