@@ -1,0 +1,85 @@
+"""Shared fixtures: a small territory with two schools and the three personas.
+
+* ``alice`` — administrator of school A (the owner of school A's data);
+* ``bob``   — municipal specialist of the municipality (sees both schools);
+* ``charlie`` — administrator of school B (an outsider to school A).
+
+Every view test asks all three (Healthchecks' alice / bob / charlie).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "Pa55-word-for-tests"
+
+
+@dataclass
+class World:
+    region: Any
+    municipality: Any
+    other_municipality: Any
+    school_a: Any
+    school_b: Any
+    school_far: Any
+    year: Any
+    alice: Any
+    bob: Any
+    charlie: Any
+
+
+@pytest.fixture(autouse=True)
+def _isolated_fact_store(settings: Any, tmp_path: Any) -> None:
+    settings.FACT_STORE_DIR = tmp_path / "facts"
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    from msoko.access.models import Role, User
+    from msoko.facts.reference import ensure_reference_data
+    from msoko.registry.models import AcademicYear, Organisation, Territory
+
+    region = Territory.objects.create(kind="region", name="Тестовая область", code="R1")
+    mun = Territory.objects.create(
+        kind="municipality", name="Энский район", code="M1", parent=region
+    )
+    other = Territory.objects.create(
+        kind="municipality", name="Соседний район", code="M2", parent=region
+    )
+    year = AcademicYear.objects.create(
+        start_year=2024,
+        starts_on=datetime.date(2024, 9, 1),
+        ends_on=datetime.date(2025, 8, 31),
+        is_current=True,
+    )
+    ensure_reference_data([year])
+    school_a = Organisation.objects.create(
+        territory=mun, short_name="МБОУ СОШ № 1", full_name="Школа А", code="A1", inn="7000000001"
+    )
+    school_b = Organisation.objects.create(
+        territory=mun,
+        short_name="МБОУ СОШ № 2",
+        full_name="Школа Б",
+        code="B2",
+        locality="rural",
+    )
+    school_far = Organisation.objects.create(
+        territory=other, short_name="МБОУ СОШ № 9", full_name="Школа соседей", code="F9"
+    )
+    alice = User.objects.create_user(
+        "alice", password=PASSWORD, role=Role.SCHOOL_ADMIN, organisation=school_a
+    )
+    bob = User.objects.create_user(
+        "bob", password=PASSWORD, role=Role.MUNICIPAL_SPECIALIST, territory=mun
+    )
+    charlie = User.objects.create_user(
+        "charlie", password=PASSWORD, role=Role.SCHOOL_ADMIN, organisation=school_b
+    )
+    return World(region, mun, other, school_a, school_b, school_far, year, alice, bob, charlie)
