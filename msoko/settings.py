@@ -133,6 +133,7 @@ USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Front-end libraries come from the npm registry at set-up (package.json), never from a CDN.
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [

@@ -38,6 +38,8 @@ class World:
 @pytest.fixture(autouse=True)
 def _isolated_fact_store(settings: Any, tmp_path: Any) -> None:
     settings.FACT_STORE_DIR = tmp_path / "facts"
+    # A fast hasher: the production one costs ~0.5 s per password by design.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

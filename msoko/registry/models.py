@@ -13,6 +13,14 @@ from django.db import models
 SHARE = [MinValueValidator(0), MaxValueValidator(100)]
 
 
+class WebsiteField(models.URLField):
+    """A URL field whose form assumes https:// when the scheme is omitted."""
+
+    def formfield(self, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("assume_scheme", "https")
+        return super().formfield(**kwargs)
+
+
 class Territory(models.Model):
     """A node of the territory tree: the region and its municipalities."""
 
@@ -131,7 +139,7 @@ class Organisation(models.Model):
         help_text="Например: «углублённое изучение математики», «лицей», «гимназия»",
     )
     address = models.CharField("адрес", max_length=500, blank=True)
-    website = models.URLField("сайт", blank=True)
+    website = WebsiteField("сайт", blank=True)
     is_active = models.BooleanField("действует", default=True)
 
     class Meta:
