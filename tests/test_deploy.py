@@ -11,8 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_check_deploy_is_clean(tmp_path):  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
+    # as on a server: the test-only DJANGO_ALLOW_ASYNC_UNSAFE (set for Playwright) is not there
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env |= {
         "DJANGO_SETTINGS_MODULE": "msoko.production_settings",
         "MSOKO_SECRET_KEY": "x" * 20 + "-production-secret-key-that-is-long-and-random-9f8e7d6c",
         "MSOKO_DATA_DIR": str(tmp_path),
