@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
 from msoko.access.models import AuditLog, User
 
@@ -9,7 +12,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "last_name", "first_name", "role", "territory", "organisation"]
     list_filter = ["role", "is_active", "territory"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Роль и область доступа", {"fields": ("role", "territory", "organisation", "position")}),
     )
     add_fieldsets = (
@@ -27,11 +30,11 @@ class AuditLogAdmin(admin.ModelAdmin):
     search_fields = ["actor_label", "object_repr", "object_id"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from msoko.facts import models as m
 
@@ -41,5 +42,5 @@ class ImportBatchAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in m.ImportBatch._meta.fields]
     inlines = [FactFileInline]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,6 +7,8 @@ Nothing here holds a student's name: a student is a keyed pseudonym (see
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
@@ -16,7 +18,7 @@ SHARE = [MinValueValidator(0), MaxValueValidator(100)]
 class WebsiteField(models.URLField):
     """A URL field whose form assumes https:// when the scheme is omitted."""
 
-    def formfield(self, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs.setdefault("assume_scheme", "https")
         return super().formfield(**kwargs)
 
@@ -318,6 +320,9 @@ class DeficitDiagnostic(models.Model):
         verbose_name = "диагностика профессиональных дефицитов"
         verbose_name_plural = "диагностики профессиональных дефицитов"
 
+    def __str__(self) -> str:
+        return f"{self.staff}: {self.get_area_display()} ({self.year})"
+
 
 class IndividualRoute(models.Model):
     """An individual educational route (ИОМ) built on a staff member's deficits."""
@@ -338,6 +343,9 @@ class IndividualRoute(models.Model):
         verbose_name = "индивидуальный образовательный маршрут (ИОМ)"
         verbose_name_plural = "индивидуальные образовательные маршруты (ИОМ)"
 
+    def __str__(self) -> str:
+        return f"ИОМ {self.staff} ({self.year})"
+
 
 class Mentoring(models.Model):
     """A mentoring pair (наставничество)."""
@@ -354,6 +362,9 @@ class Mentoring(models.Model):
     class Meta:
         verbose_name = "наставничество"
         verbose_name_plural = "наставничество"
+
+    def __str__(self) -> str:
+        return f"{self.mentor} → {self.mentee} ({self.year})"
 
 
 class MethodAssociation(models.Model):
@@ -418,6 +429,9 @@ class CompetitionEntry(models.Model):
     class Meta:
         verbose_name = "участие в профессиональном конкурсе"
         verbose_name_plural = "участие в профессиональных конкурсах"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.staff} — {self.get_result_display()}"
 
 
 class SchoolClass(models.Model):
