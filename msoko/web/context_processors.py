@@ -1,4 +1,11 @@
-"""Navigation by role: the menu a user sees depends on what the policy lets them do."""
+"""Navigation by role: the menu a user sees depends on what the policy lets them do.
+
+* a territory user (regional analyst, municipal specialist, viewer of a territory) —
+  «Обзор» (the municipality or region at a glance) and «Организации»;
+* a school's own user (its administrator, a viewer bound to it) — «Моя школа» only: the
+  home page is the school's page;
+* staff — «Администрирование» in addition.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +14,58 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from msoko.access.models import Role
+from msoko.access import policy
+
+ORGANISATION_PAGES = {
+    "organisation_list",
+    "organisation_detail",
+}
+
+
+def _item(key: str, label: str, url: str, active: bool) -> dict[str, Any]:
+    return {"key": key, "label": label, "url": url, "active": active}
+
+
+def _role_label(user: Any) -> str:
+    if user.is_superuser:
+        return "Технический администратор"
+    return str(user.get_role_display())
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("home", "Главная", reverse("home"))]
-    if user.is_superuser or user.role != Role.SCHOOL_ADMIN and not (
-        user.role == Role.VIEWER and user.organisation_id
-    ):
-        items.append(("organisations", "Организации", reverse("organisation_list")))
-    elif user.organisation_id:
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match is not None else ""
+    territory = policy.home_territory(user)
+    school_user = territory is None and bool(user.organisation_id)
+    items = []
+    if school_user:
+        own = current == "organisation_detail" and str(
+            (match.kwargs if match else {}).get("pk")
+        ) == str(user.organisation_id)
+        items.append(_item("home", "Моя школа", reverse("home"), current == "home" or own))
+    else:
+        items.append(_item("home", "Обзор", reverse("home"), current == "home"))
         items.append(
-            ("organisation", "Моя школа", reverse("organisation_detail", args=[user.organisation_id]))
+            _item(
+                "organisations",
+                "Организации",
+                reverse("organisation_list"),
+                current in ORGANISATION_PAGES,
+            )
         )
     if user.is_staff:
-        items.append(("admin", "Администрирование", reverse("admin:index")))
-    return {"nav_items": items}
+        items.append(_item("admin", "Администрирование", reverse("admin:index"), False))
+    if school_user and user.organisation_id:
+        scope_label = str(user.organisation)
+    elif territory is not None:
+        scope_label = territory.name
+    else:
+        scope_label = ""
+    return {
+        "nav_items": items,
+        "user_role_label": _role_label(user),
+        "user_scope_label": scope_label,
+    }

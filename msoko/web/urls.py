@@ -1,16 +1,35 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from msoko.web import views
+from msoko.web import api, exports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisations/", views.organisation_list, name="organisation_list"),
+    path(
+        "organisations/export.xlsx",
+        exports.organisation_list_xlsx,
+        name="organisation_list_export",
+    ),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path(
+        "organisations/<int:pk>/results.xlsx",
+        exports.organisation_results_xlsx,
+        name="organisation_results_export",
+    ),
+    path("api/v1/organisations/", api.organisations, name="api_organisations"),
+    path("api/v1/organisations/<int:pk>/", api.organisation, name="api_organisation"),
+    path(
+        "api/v1/organisations/<int:pk>/results/",
+        api.organisation_results,
+        name="api_organisation_results",
+    ),
 ]
