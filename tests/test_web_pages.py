@@ -171,6 +171,10 @@ def test_home_of_the_specialist_is_the_municipality_at_a_glance(facts: Any) -> N
     assert f"10,0{NBSP}%" in page
     # Charts: ОГЭ and ЕГЭ per school, ВПР marks; the library comes from the app.
     assert [c["id"] for c in response.context["charts"]] == ["chart-oge", "chart-ege", "chart-vpr"]
+    ege_chart = response.context["charts"][1]
+    assert ege_chart["title"] == "ЕГЭ: средний тестовый балл по организациям (2024/2025)"
+    assert ege_chart["option"]["yAxis"]["data"] == ["МБОУ СОШ № 1", "МБОУ СОШ № 2"]
+    assert ege_chart["option"]["series"][0]["data"] == [84.5, 41.0]
     assert "/static/vendor/echarts/echarts.min.js" in page
     assert 'data-chart="chart-ege-data"' in page
     assert "МБОУ СОШ № 9" not in page  # another municipality's school
@@ -205,6 +209,13 @@ def test_home_of_a_regional_analyst_covers_the_region(facts: Any) -> None:
     assert response.context["overview"]["schools"] == 3
     oge = [h for h in response.context["headlines"] if h["procedure"] == "OGE"][0]
     assert oge["participants"] == 11  # 4 + 5 + the far school's 2
+    # Over a region the charts compare municipalities, each pooled over all its results:
+    # ОГЭ Russian in Энский район (5+4+4+2+3+3+2+2+2) / 9 = 3.0, in Соседний район 5.0.
+    chart = [c for c in response.context["charts"] if c["id"] == "chart-oge"][0]
+    assert chart["title"].startswith("ОГЭ: средняя отметка по муниципалитетам")
+    assert chart["option"]["yAxis"]["data"] == ["Соседний район", "Энский район"]
+    assert chart["option"]["series"][0]["name"] == "Русский язык"
+    assert chart["option"]["series"][0]["data"] == [5.0, 3.0]
 
 
 def test_home_of_a_user_without_a_scope(world: Any) -> None:
@@ -383,3 +394,102 @@ def test_school_profile_without_data(world: Any) -> None:
     assert "Социальный паспорт не заполнен" in page
     assert "Сведения о педагогических работниках не внесены" in page
     assert "ещё не загружены" in page
+
+
+def test_school_profile_splits_ege_scores_from_base_mathematics_marks(facts: Any) -> None:
+    import pyarrow as pa
+
+    from msoko.facts.store import open_batch
+
+    a = facts.school_a.pk
+    rows = [
+        {
+            "org_id": a,
+            "year": 2024,
+            "procedure": "EGE",
+            "subject": "math_base",
+            "grade": 11,
+            "student": f"base{i}",
+            "mark": mark,
+        }
+        for i, mark in enumerate([5, 4, 2])
+    ]
+    with open_batch(kind="student_results") as batch:
+        batch.write("student_results", pa.Table.from_pylist(rows))
+    response = client_for(facts.alice).get(reverse("home"))
+    sections = response.context["results"]["sections"]
+    assert [s["procedure_name"] for s in sections] == ["ОГЭ", "ЕГЭ", "ЕГЭ: отметки", "ВПР"]
+    scores, marks = sections[1], sections[2]
+    assert scores["show"]["scores"] and not scores["show"]["marks"]
+    assert marks["show"]["marks"] and not marks["show"]["scores"]
+    assert [r["subject"] for r in marks["rows"]] == ["math_base"]
+    assert marks["rows"][0]["mean_mark"] == pytest.approx(11 / 3)
+    assert "3,67" in html(response)
+
+
+def test_school_profile_shows_kdr_levels(world: Any) -> None:
+    import pyarrow as pa
+
+    from msoko.facts.store import open_batch
+
+    rows = [
+        {
+            "org_id": world.school_b.pk,
+            "year": 2024,
+            "procedure": "KDR",
+            "subject": "read",
+            "grade": 4,
+            "student": f"k{i}",
+            "level": level,
+        }
+        for i, level in enumerate(["basic", "basic", "high", "low"])
+    ]
+    with open_batch(kind="student_results") as batch:
+        batch.write("student_results", pa.Table.from_pylist(rows))
+    page = html(client_for(world.charlie).get(reverse("home")))
+    assert "КДР" in page and "Читательская грамотность" in page
+    assert "Низкий" in page and "Базовый" in page and "Высокий" in page
+    assert f"2 (50,0{NBSP}%)" in page
+
+
+def test_cached_figures_follow_the_fact_store(facts: Any) -> None:
+    from msoko.facts.models import ImportBatch, MarkScale
+
+    client = client_for(facts.bob)
+    oge = lambda r: [h for h in r.context["headlines"] if h["procedure"] == "OGE"][0]  # noqa: E731
+    ege = lambda r: [h for h in r.context["headlines"] if h["procedure"] == "EGE"][0]  # noqa: E731
+    assert oge(client.get(reverse("home")))["participants"] == 9
+    assert oge(client.get(reverse("home")))["participants"] == 9  # from the cache
+
+    seed_results(facts)  # a second batch with the same rows: every figure counts them twice
+    assert oge(client.get(reverse("home")))["participants"] == 9  # the same pseudonyms
+    assert oge(client.get(reverse("home")))["subjects"]["ru"]["sat"] == 18
+
+    ImportBatch.objects.filter(pk=ImportBatch.objects.order_by("-pk")[0].pk).update(
+        status=ImportBatch.Status.ROLLED_BACK
+    )
+    assert oge(client.get(reverse("home")))["subjects"]["ru"]["sat"] == 9
+
+    MarkScale.objects.filter(procedure__code="EGE", subject__code="ru").update(min_threshold=45)
+    assert ege(client.get(reverse("home")))["subjects"]["ru"]["below_threshold"] == 2
+
+
+def test_403_and_500_pages_are_russian(rf: Any, world: Any) -> None:
+    from django.core.exceptions import PermissionDenied
+    from django.views import defaults
+
+    request = rf.get("/")
+    request.user = world.bob
+    response = defaults.permission_denied(request, PermissionDenied())
+    assert response.status_code == 403
+    assert "Доступ запрещён" in response.content.decode()
+    response = defaults.server_error(request)
+    assert response.status_code == 500
+    assert "Ошибка на сервере" in response.content.decode()
+
+
+def test_a_stale_form_gets_a_russian_csrf_page(world: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "bob", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "Форма устарела" in response.content.decode()

@@ -122,6 +122,28 @@ def test_mark_distribution_and_mean_by_organisation(facts: Any) -> None:
     }
 
 
+def test_means_of_several_subjects_in_one_query_and_pooled(facts: Any) -> None:
+    analyst_scope = OrgScope.of([facts.school_a.pk, facts.school_b.pk, facts.school_far.pk])
+    means = summary.means_by_organisation(analyst_scope, "OGE", 2024, ["ru", "math"])
+    assert means["ru"] == {
+        facts.school_a.pk: {"sat": 4, "mean": approx(3.75)},
+        facts.school_b.pk: {"sat": 5, "mean": approx(2.4)},
+        facts.school_far.pk: {"sat": 2, "mean": approx(5.0)},
+    }
+    assert set(means["math"]) == {facts.school_a.pk, facts.school_b.pk}
+    group_of = {
+        facts.school_a.pk: "Энский",
+        facts.school_b.pk: "Энский",
+        facts.school_far.pk: "Соседний",
+    }
+    pooled = summary.pooled_means(means["ru"], group_of)
+    # Энский: (15 + 12) / 9 = 3.0, every result weighing the same (not the mean of 3.75 and 2.4).
+    assert pooled == {
+        "Энский": {"sat": 9, "mean": approx(3.0)},
+        "Соседний": {"sat": 2, "mean": approx(5.0)},
+    }
+
+
 def test_results_summary_of_one_school(facts: Any) -> None:
     rows = summary.results_summary(OrgScope.for_user(facts.alice))
     keys = [(r["procedure"], r["year"], r["subject"], r["grade"]) for r in rows]
@@ -181,3 +203,29 @@ def test_an_empty_store_reads_nothing(world: Any) -> None:
     assert summary.headlines(scope) == []
     assert summary.results_summary(scope) == []
     assert summary.mark_distribution(scope, "VPR", 2024) == {2: 0, 3: 0, 4: 0, 5: 0}
+
+
+def test_results_summary_counts_levels(world: Any) -> None:
+    import pyarrow as pa
+
+    from msoko.facts.store import open_batch
+
+    a = world.school_a.pk
+    rows = [
+        {
+            "org_id": a,
+            "year": 2024,
+            "procedure": "KDR",
+            "subject": "read",
+            "grade": 4,
+            "student": f"k{i}",
+            "level": level,
+        }
+        for i, level in enumerate(["basic", "basic", "high", "low", None])
+    ]
+    with open_batch(kind="student_results") as batch:
+        batch.write("student_results", pa.Table.from_pylist(rows))
+    (row,) = summary.results_summary(OrgScope.for_user(world.alice))
+    assert row["rows"] == 5
+    assert row["levels"] == {"basic": 2, "high": 1, "low": 1}
+    assert row["marked"] == 0 and row["mean_mark"] is None

@@ -23,13 +23,15 @@ comparison of ФИС ОКО: lowered (ВПР mark below the journal mark), confi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 import ibis
 import ibis.expr.types as ir
+from django.core.cache import cache
 
-from msoko.facts.store import OrgScope, connect, scan
+from msoko.facts.store import OrgScope, active_files, connect, scan
 
 OGE = "OGE"
 EGE = "EGE"
@@ -42,6 +44,37 @@ EGE_HEADLINE_SUBJECTS = ("ru", "math_profile")
 MARKS = (2, 3, 4, 5)
 
 RESULTS = "student_results"
+
+T = TypeVar("T")
+
+
+def store_fingerprint() -> str:
+    """A digest that changes whenever what the summaries read changes: the active result
+    files (by path and content hash) and the ЕГЭ minimum thresholds."""
+    from msoko.facts.models import FactFile, ImportBatch, MarkScale
+
+    files = (
+        FactFile.objects.filter(table=RESULTS, batch__status=ImportBatch.Status.ACTIVE)
+        .order_by("path")
+        .values_list("path", "sha256")
+    )
+    scales = (
+        MarkScale.objects.filter(procedure__code=EGE)
+        .order_by("pk")
+        .values_list("pk", "subject__code", "year__start_year", "min_threshold")
+    )
+    return hashlib.sha256(repr((list(files), list(scales))).encode()).hexdigest()
+
+
+def memoised(scope: OrgScope, name: str, compute: Callable[[], T], *, timeout: int = 3600) -> T:
+    """``compute()``, cached until the fact store or the thresholds change.
+
+    The key holds every organisation id of ``scope``: only a user who may see exactly the
+    same organisations shares an entry. ``name`` must name everything else the result
+    depends on (the function and its arguments)."""
+    ids = ",".join(str(i) for i in sorted(scope.org_ids))
+    digest = hashlib.sha256(f"{name}|{ids}|{store_fingerprint()}".encode()).hexdigest()
+    return cast(T, cache.get_or_set(f"msoko:summary:{digest}", compute, timeout))
 
 
 def share(part: float | int | None, whole: float | int | None) -> float | None:
@@ -302,6 +335,32 @@ def mark_distribution(
     return {m: counts.get(m, 0) for m in MARKS}
 
 
+def means_by_organisation(
+    scope: OrgScope,
+    procedure: str,
+    year: int,
+    subjects: Iterable[str],
+    *,
+    value: str = "mark",
+    con: ibis.BaseBackend | None = None,
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """Per subject and organisation: how many results carry ``value`` (``mark``,
+    ``test_score`` or ``primary_score``) and its mean. One query for all ``subjects``."""
+    if value not in ("mark", "test_score", "primary_score"):
+        raise ValueError(f"unknown value column: {value}")
+    wanted = list(subjects)
+    t = scan(RESULTS, scope=scope, con=_con(con), procedures=[procedure], years=[year])
+    col = t[value]
+    t = t.filter(
+        (t.procedure == procedure) & (t.year == year) & t.subject.isin(wanted) & col.notnull()
+    )
+    expr = t.group_by(["subject", "org_id"]).aggregate(sat=t.count(), mean=col.mean())
+    out: dict[str, dict[int, dict[str, Any]]] = {subject: {} for subject in wanted}
+    for r in _rows(expr.order_by(["subject", "org_id"])):
+        out[r["subject"]][int(r["org_id"])] = {"sat": int(r["sat"]), "mean": r["mean"]}
+    return out
+
+
 def mean_by_organisation(
     scope: OrgScope,
     procedure: str,
@@ -311,16 +370,41 @@ def mean_by_organisation(
     value: str = "mark",
     con: ibis.BaseBackend | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """Per organisation: how many sat ``subject`` and the mean ``value`` (``mark`` or
-    ``test_score``)."""
-    if value not in ("mark", "test_score", "primary_score"):
-        raise ValueError(f"unknown value column: {value}")
-    t = scan(RESULTS, scope=scope, con=_con(con), procedures=[procedure], years=[year])
-    t = t.filter((t.procedure == procedure) & (t.year == year) & (t.subject == subject))
-    col = t[value]
-    t = t.filter(col.notnull())
-    expr = t.group_by("org_id").aggregate(sat=t.count(), mean=col.mean()).order_by("org_id")
-    return {int(r["org_id"]): {"sat": int(r["sat"]), "mean": r["mean"]} for r in _rows(expr)}
+    """Per organisation: how many sat ``subject`` and the mean ``value``."""
+    return means_by_organisation(scope, procedure, year, [subject], value=value, con=con)[subject]
+
+
+def pooled_means(
+    means: dict[int, dict[str, Any]], group_of: dict[int, Any]
+) -> dict[Any, dict[str, Any]]:
+    """Per-organisation means pooled into groups (``group_of``: organisation → group): each
+    result weighs the same, so a group's mean is the mean over all its results."""
+    totals: dict[Any, list[float]] = {}
+    for org, figures in means.items():
+        if org not in group_of or figures["mean"] is None:
+            continue
+        acc = totals.setdefault(group_of[org], [0, 0.0])
+        acc[0] += figures["sat"]
+        acc[1] += figures["sat"] * float(figures["mean"])
+    return {group: {"sat": int(n), "mean": total / n} for group, (n, total) in totals.items() if n}
+
+
+def _stored_partitions(
+    procedures: Iterable[str] | None, years: Iterable[int] | None
+) -> set[tuple[str, int]]:
+    """(procedure, year) partitions of the active result files."""
+    files = active_files(RESULTS, procedures=procedures, years=years)
+    return {(f.procedure_code, int(f.year)) for f in files if f.year is not None}
+
+
+def _level_procedures() -> list[str]:
+    from msoko.facts.models import Procedure
+
+    return list(
+        Procedure.objects.filter(result_kind=Procedure.ResultKind.LEVEL).values_list(
+            "code", flat=True
+        )
+    )
 
 
 def results_summary(
@@ -331,23 +415,30 @@ def results_summary(
     con: ibis.BaseBackend | None = None,
 ) -> list[dict[str, Any]]:
     """One row per procedure, year, subject and grade within ``scope``: participants, marks,
-    means, shares, the ЕГЭ threshold and the journal comparison. Ordered by procedure, year
-    (newest first), subject and grade."""
+    means, shares, the ЕГЭ threshold, the journal comparison and the count of each level
+    (КДР). Ordered by procedure, year (newest first), subject and grade."""
     years = list(years) if years is not None else None
     t = scan(RESULTS, scope=scope, con=_con(con), procedures=procedures, years=years)
     if years is not None:
         t = t.filter(t.year.isin(years))
-    present = [
-        int(r["year"]) for r in _rows(t.filter(t.procedure == EGE).select("year").distinct())
-    ]
-    thresholds = {year: ege_thresholds(year) for year in present}
+    # Which years and procedures the store holds is known from its file list, without a scan.
+    stored = _stored_partitions(procedures, years)
+    thresholds = {year: ege_thresholds(year) for proc, year in stored if proc == EGE}
     threshold = _threshold_expr(t, thresholds)
     keys = ["procedure", "year", "subject", "grade"]
     expr = t.group_by(keys).aggregate(**_metrics(t, threshold))
     expr = expr.order_by(["procedure", ibis.desc("year"), "subject", "grade"])
+    # Levels (КДР: low / basic / advanced / high) of the procedures whose result is a level.
+    level_procedures = sorted(set(_level_procedures()) & {proc for proc, _ in stored})
+    levels: dict[tuple[Any, ...], dict[str, int]] = {}
+    if level_procedures:
+        leveled = t.filter(t.procedure.isin(level_procedures) & t.level.notnull())
+        for r in _rows(leveled.group_by([*keys, "level"]).aggregate(n=leveled.count())):
+            levels.setdefault(tuple(r[k] for k in keys), {})[r["level"]] = int(r["n"])
     out = []
     for row in _rows(expr):
         figures = _derive(row)
+        figures["levels"] = levels.get(tuple(row[k] for k in keys), {})
         key = {k: row[k] for k in keys}
         key["year"] = int(key["year"])
         if key["grade"] is not None:

@@ -37,28 +37,23 @@ def _round(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(float(value), places)
 
 
-def mean_by_organisation_chart(
+def mean_by_group_chart(
     chart_id: str,
     title: str,
-    names: dict[int, str],
-    series: list[tuple[str, dict[int, dict[str, Any]]]],
+    series: list[tuple[str, dict[str, dict[str, Any]]]],
     *,
     unit: str = "",
 ) -> dict[str, Any] | None:
-    """Horizontal bars: one row per organisation, one series per subject.
-
-    ``series`` is ``[(subject name, summary.mean_by_organisation(...)), ...]``."""
-    org_ids = sorted(
-        {org for _, means in series for org in means if org in names},
-        key=lambda org: names[org],
-    )
-    if not org_ids:
+    """Horizontal bars: one row per group (an organisation or a municipality), one series
+    per subject. ``series`` is ``[(subject name, {group name: {"mean": ...}}), ...]``."""
+    groups = sorted({group for _, means in series for group in means})
+    if not groups:
         return None
     option = _base(unit)
     option["yAxis"] = {
         "type": "category",
         "inverse": True,
-        "data": [names[org] for org in org_ids],
+        "data": groups,
         "axisLabel": {"width": 180, "overflow": "truncate"},
     }
     option["xAxis"] = {"type": "value"}
@@ -66,11 +61,11 @@ def mean_by_organisation_chart(
         {
             "name": name,
             "type": "bar",
-            "data": [_round(means.get(org, {}).get("mean")) for org in org_ids],
+            "data": [_round(means.get(group, {}).get("mean")) for group in groups],
         }
         for name, means in series
     ]
-    return chart(chart_id, title, option, height=max(260, 60 + 26 * len(org_ids) * len(series)))
+    return chart(chart_id, title, option, height=max(260, 60 + 26 * len(groups) * len(series)))
 
 
 def mark_distribution_chart(

@@ -18,6 +18,12 @@ from django.utils import timezone
 from msoko.facts.summary import share
 from msoko.registry.models import Organisation, SocialPassport, StaffMember, Student
 
+SHORT_KIND: dict[str, str] = {
+    Organisation.Kind.SCHOOL: "общеобразовательных",
+    Organisation.Kind.PRESCHOOL: "ДОУ",
+    Organisation.Kind.ADDITIONAL: "УДО",
+}
+
 # (lower bound inclusive, upper bound exclusive or None, label)
 EXPERIENCE_BANDS: list[tuple[int, int | None, str]] = [
     (0, 3, "до 3 лет"),
@@ -60,6 +66,7 @@ def organisations_overview(orgs: QuerySet[Organisation]) -> dict[str, Any]:
                 {
                     "kind": kind,
                     "label": label,
+                    "short": SHORT_KIND.get(kind, label),
                     "total": row["total"],
                     "urban": row["urban"],
                     "rural": row["rural"],
@@ -82,21 +89,20 @@ def organisations_overview(orgs: QuerySet[Organisation]) -> dict[str, Any]:
 def students_overview(orgs: QuerySet[Organisation]) -> dict[str, Any]:
     """Students of ``orgs`` by each organisation's latest social passport; when no passport
     exists, the pseudonymous student registry."""
-    latest: dict[int, SocialPassport] = {}
+    latest: dict[int, tuple[int, int]] = {}  # organisation → (year, students)
     passports = (
         SocialPassport.objects.filter(organisation__in=orgs)
-        .select_related("year")
         .order_by("organisation_id", "-year__start_year")
+        .values_list("organisation_id", "year__start_year", "students_total")
     )
-    for passport in passports:
-        latest.setdefault(passport.organisation_id, passport)
+    for org_id, year, students in passports:
+        latest.setdefault(org_id, (year, students))
     if latest:
-        years = sorted({p.year.start_year for p in latest.values()})
         return {
             "source": "passport",
-            "total": sum(p.students_total for p in latest.values()),
+            "total": sum(students for _, students in latest.values()),
             "reporting": len(latest),
-            "years": years,
+            "years": sorted({year for year, _ in latest.values()}),
         }
     return {
         "source": "registry",

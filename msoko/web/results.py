@@ -68,12 +68,61 @@ def _key(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["procedure"], row["year"], row.get("subject"), row.get("grade"))
 
 
+LEVEL_LABELS = {
+    "low": "Низкий",
+    "below_basic": "Ниже базового",
+    "basic": "Базовый",
+    "advanced": "Повышенный",
+    "high": "Высокий",
+}
+
+
+def _level_order(codes: set[str]) -> list[str]:
+    known = [code for code in LEVEL_LABELS if code in codes]
+    return known + sorted(codes - set(known))
+
+
+def _section(
+    code: str, year: int, title: str, group: list[dict[str, Any]], compared: bool
+) -> dict[str, Any]:
+    levels = _level_order({level for r in group for level in r.get("levels", {})})
+    for row in group:
+        counted = sum(row.get("levels", {}).values())
+        row["level_cells"] = [
+            {
+                "count": row["levels"].get(level, 0),
+                "share": summary.share(row["levels"].get(level, 0), counted),
+            }
+            if counted
+            else None
+            for level in levels
+        ]
+    return {
+        "procedure": code,
+        "procedure_name": title,
+        "year": year,
+        "rows": group,
+        "levels": [{"code": level, "label": LEVEL_LABELS.get(level, level)} for level in levels],
+        "show": {
+            "grade": len({r.get("grade") for r in group}) > 1 or code == summary.VPR,
+            "marks": any(r["marked"] for r in group),
+            "scores": any(r["scored"] for r in group),
+            "threshold": any(r.get("threshold") for r in group),
+            "journal": any(r["journal"]["compared"] for r in group),
+            "pass": any(r["pass_known"] for r in group),
+            "municipality": compared,
+        },
+    }
+
+
 def sections(
     rows: list[dict[str, Any]], comparison: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """Rows grouped by procedure and year, with the columns that the data fill.
 
-    ``comparison`` (the municipality's rows) adds the municipality's means to each row."""
+    A procedure with both test scores and marks (ЕГЭ: profile subjects and base mathematics)
+    is shown as two tables. ``comparison`` (the municipality's rows) adds the municipality's
+    means to each row."""
     by_key = {_key(r): r for r in comparison or []}
     grouped: OrderedDict[tuple[str, int], list[dict[str, Any]]] = OrderedDict()
     for row in label_rows(rows):
@@ -89,25 +138,18 @@ def sections(
             },
         }
         grouped.setdefault((row["procedure"], row["year"]), []).append(row)
+    compared = comparison is not None
     out = []
     for (code, year), group in grouped.items():
-        out.append(
-            {
-                "procedure": code,
-                "procedure_name": group[0]["procedure_name"],
-                "year": year,
-                "rows": group,
-                "show": {
-                    "grade": len({r.get("grade") for r in group}) > 1 or code == summary.VPR,
-                    "marks": any(r["marked"] for r in group),
-                    "scores": any(r["scored"] for r in group),
-                    "threshold": any(r.get("threshold") for r in group),
-                    "journal": any(r["journal"]["compared"] for r in group),
-                    "pass": any(r["pass_known"] for r in group),
-                    "municipality": comparison is not None,
-                },
-            }
-        )
+        name = group[0]["procedure_name"]
+        scored = [r for r in group if r["scored"]]
+        marked_only = [r for r in group if not r["scored"] and r["marked"]]
+        if scored and marked_only:
+            rest = [r for r in group if r not in scored and r not in marked_only]
+            out.append(_section(code, year, name, scored + rest, compared))
+            out.append(_section(code, year, f"{name}: отметки", marked_only, compared))
+        else:
+            out.append(_section(code, year, name, group, compared))
     return out
 
 
@@ -126,7 +168,9 @@ def organisation_results(
     unless asked), the sections of that year and its charts."""
     con = con if con is not None else connect()
     scope = organisation_scope(user, org)
-    years = summary.years_with_results(scope, con=con)
+    years = summary.memoised(
+        scope, "years_with_results", lambda: summary.years_with_results(scope, con=con)
+    )
     try:
         year: int | None = int(requested_year)
     except (TypeError, ValueError):
@@ -134,19 +178,32 @@ def organisation_results(
     if year not in years:
         year = years[0] if years else None
     if year is None:
-        return {"years": [], "year": None, "sections": [], "charts": []}
-    rows = summary.results_summary(scope, years=[year], con=con)
+        return {
+            "years": [],
+            "year": None,
+            "sections": [],
+            "journal": False,
+            "compared": False,
+            "charts": [],
+        }
+
+    def summary_of(of: OrgScope) -> list[dict[str, Any]]:
+        return summary.memoised(
+            of,
+            f"results_summary|{year}",
+            lambda: summary.results_summary(of, years=[year], con=con),
+        )
+
+    rows = summary_of(scope)
     muni_scope = territory_scope(user, org)
-    comparison = (
-        summary.results_summary(muni_scope, years=[year], con=con)
-        if muni_scope is not None
-        else None
-    )
+    comparison = summary_of(muni_scope) if muni_scope is not None else None
     result_sections = sections(rows, comparison)
     return {
         "years": years,
         "year": year,
         "sections": result_sections,
+        "journal": any(section["show"]["journal"] for section in result_sections),
+        "compared": comparison is not None,
         "charts": _organisation_charts(result_sections, year),
     }
 
@@ -190,52 +247,66 @@ def _organisation_charts(result_sections: list[dict[str, Any]], year: int) -> li
     return out
 
 
+def territory_chart_data(
+    scope: OrgScope, headlines: list[dict[str, Any]], *, con: ibis.BaseBackend
+) -> dict[str, Any]:
+    """The figures behind the charts of a territory's home page (no names: those are added
+    when the charts are drawn, so the figures can be cached)."""
+    data: dict[str, Any] = {}
+    for head in headlines:
+        code, year = head["procedure"], head["year"]
+        if code in (summary.OGE, summary.EGE):
+            oge = code == summary.OGE
+            data[code] = summary.means_by_organisation(
+                scope,
+                code,
+                year,
+                summary.OGE_HEADLINE_SUBJECTS if oge else summary.EGE_HEADLINE_SUBJECTS,
+                value="mark" if oge else "test_score",
+                con=con,
+            )
+        elif code == summary.VPR:
+            data[code] = summary.results_summary(
+                scope, years=[year], procedures=[summary.VPR], con=con
+            )
+    return data
+
+
 def territory_charts(
-    scope: OrgScope,
     headlines: list[dict[str, Any]],
-    org_names: dict[int, str],
-    *,
-    con: ibis.BaseBackend,
+    data: dict[str, Any],
+    orgs: dict[int, tuple[str, str]],
 ) -> list[dict[str, Any]]:
-    """Charts of the home page of a territory: ОГЭ and ЕГЭ means per school, ВПР marks."""
+    """Charts of a territory's home page: ОГЭ and ЕГЭ means and ВПР marks.
+
+    ``data`` comes from ``territory_chart_data``; ``orgs`` maps each visible organisation
+    to its name and its municipality's name. Over one municipality the means are per
+    organisation; over several (a region), per municipality, pooled over every result."""
     _, subjects = names()
+    by_municipality = len({territory for _, territory in orgs.values()}) > 1
+    if by_municipality:
+        group_of = {org: territory for org, (_, territory) in orgs.items()}
+        per = "по муниципалитетам"
+    else:
+        group_of = {org: name for org, (name, _) in orgs.items()}
+        per = "по организациям"
     out: list[dict[str, Any]] = []
     for head in headlines:
-        year = head["year"]
+        code, year = head["procedure"], head["year"]
         label = f"{year}/{year + 1}"
         built: dict[str, Any] | None = None
-        if head["procedure"] == summary.OGE:
-            built = charts.mean_by_organisation_chart(
-                "chart-oge",
-                f"ОГЭ: средняя отметка по организациям ({label})",
-                org_names,
+        if code in (summary.OGE, summary.EGE) and code in data:
+            what = "ОГЭ: средняя отметка" if code == summary.OGE else "ЕГЭ: средний тестовый балл"
+            built = charts.mean_by_group_chart(
+                f"chart-{code.lower()}",
+                f"{what} {per} ({label})",
                 [
-                    (
-                        subjects.get(code, code),
-                        summary.mean_by_organisation(scope, summary.OGE, year, code, con=con),
-                    )
-                    for code in summary.OGE_HEADLINE_SUBJECTS
+                    (subjects.get(subject, subject), summary.pooled_means(means, group_of))
+                    for subject, means in data[code].items()
                 ],
             )
-        elif head["procedure"] == summary.EGE:
-            built = charts.mean_by_organisation_chart(
-                "chart-ege",
-                f"ЕГЭ: средний тестовый балл по организациям ({label})",
-                org_names,
-                [
-                    (
-                        subjects.get(code, code),
-                        summary.mean_by_organisation(
-                            scope, summary.EGE, year, code, value="test_score", con=con
-                        ),
-                    )
-                    for code in summary.EGE_HEADLINE_SUBJECTS
-                ],
-            )
-        elif head["procedure"] == summary.VPR:
-            rows = label_rows(
-                summary.results_summary(scope, years=[year], procedures=[summary.VPR], con=con)
-            )
+        elif code == summary.VPR and code in data:
+            rows = label_rows(data[code])
             built = charts.mark_distribution_chart(
                 "chart-vpr",
                 f"ВПР: распределение отметок, % ({label})",

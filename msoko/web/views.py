@@ -84,14 +84,24 @@ def headline_cards(headlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def territory_context(user: User, territory: Territory) -> dict[str, Any]:
     orgs = policy.visible_organisations(user)
     scope = OrgScope.for_user(user)
-    con = connect()
-    heads = summary.headlines(scope, con=con)
-    org_names = dict(orgs.values_list("pk", "short_name"))
+
+    def figures() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        con = connect()
+        heads = summary.headlines(scope, con=con)
+        return heads, results.territory_chart_data(scope, heads, con=con)
+
+    # Over a region the figures take seconds to compute: they are cached until the fact
+    # store changes, for users who see exactly the same organisations.
+    heads, chart_data = summary.memoised(scope, "territory-home", figures)
+    org_names = {
+        pk: (name, territory_name)
+        for pk, name, territory_name in orgs.values_list("pk", "short_name", "territory__name")
+    }
     return {
         "territory": territory,
         "overview": overview.organisations_overview(orgs),
         "headlines": headline_cards(heads),
-        "charts": results.territory_charts(scope, heads, org_names, con=con),
+        "charts": results.territory_charts(heads, chart_data, org_names),
     }
 
 
