@@ -493,3 +493,15 @@ def test_a_stale_form_gets_a_russian_csrf_page(world: Any) -> None:
     response = client.post(reverse("login"), {"username": "bob", "password": PASSWORD})
     assert response.status_code == 403
     assert "Форма устарела" in response.content.decode()
+
+
+def test_edit_link_only_for_staff_who_may_edit(world: Any) -> None:
+    url = reverse("organisation_detail", args=[world.school_a.pk])
+    assert "Изменить карточку" not in html(client_for(world.bob).get(url))
+    world.bob.is_staff = True
+    world.bob.save()
+    assert "Изменить карточку" in html(client_for(world.bob).get(url))
+    viewer = User.objects.create_user(
+        "vera", role=Role.VIEWER, territory=world.municipality, is_staff=True
+    )
+    assert "Изменить карточку" not in html(client_for(viewer).get(url))

@@ -84,13 +84,13 @@ def organisation_json(org: Organisation) -> dict[str, Any]:
 @api_view
 def organisations(request: HttpRequest) -> HttpResponse:
     form = OrganisationFilterForm(request.GET, user=current_user(request))
-    orgs = form.organisations()
     if not form.is_valid():
         return JsonResponse(
             {"detail": "Неверный фильтр.", "errors": form.errors.get_json_data()},
             status=400,
             json_dumps_params=JSON_PARAMS,
         )
+    orgs = form.organisations()
     return JsonResponse(
         {"count": len(orgs), "results": [organisation_json(org) for org in orgs]},
         json_dumps_params=JSON_PARAMS,

@@ -58,7 +58,7 @@ def label_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 **row,
                 "procedure_name": procedures.get(row["procedure"], row["procedure"]),
-                "subject_name": subjects.get(subject, subject or "—") if subject else "—",
+                "subject_name": subjects.get(subject, subject) if subject else "—",
             }
         )
     return out

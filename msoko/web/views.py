@@ -36,12 +36,9 @@ def is_htmx(request: HttpRequest) -> bool:
     )
 
 
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], *, partial: str | None = None
-) -> HttpResponse:
-    """Render ``partial`` for an htmx request and ``template`` otherwise."""
-    use_partial = partial is not None and is_htmx(request)
-    response = render(request, partial if use_partial and partial else template, context)
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render a page whose URL also answers htmx with a fragment (hence ``Vary``)."""
+    response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -119,9 +116,8 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "found": len(orgs),
         "show_territory": form.show_territory,
     }
-    return _render(
-        request, "web/organisation_list.html", context, partial="web/_organisation_table.html"
-    )
+    template = "web/_organisation_table.html" if is_htmx(request) else "web/organisation_list.html"
+    return _render(request, template, context)
 
 
 @require_GET
@@ -141,8 +137,9 @@ def _organisation_page(
         "is_home": is_home,
         "results": results.organisation_results(user, org, request.GET.get("year")),
     }
+    # The year switch asks htmx for the results block alone.
     if is_htmx(request) and request.headers.get("HX-Target") == "results":
-        return _render(request, "web/_results.html", context, partial="web/_results.html")
+        return _render(request, "web/_results.html", context)
     context.update(
         {
             "passport": overview.latest_passport(org),
