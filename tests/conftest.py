@@ -85,3 +85,21 @@ def world(db: Any) -> World:
         "charlie", password=PASSWORD, role=Role.SCHOOL_ADMIN, organisation=school_b
     )
     return World(region, mun, other, school_a, school_b, school_far, year, alice, bob, charlie)
+
+
+@pytest.fixture
+def facts(world: World) -> World:
+    """The world with distinct results for every school (see ``tests.test_web_helpers``)."""
+    from tests.test_web_helpers import seed_results
+
+    seed_results(world)
+    return world
+
+
+def client_for(user: Any) -> Any:
+    """A Django test client logged in as ``user``."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client

@@ -17,10 +17,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from tests.test_web_helpers import seed_results
+from tests.conftest import client_for
 
 SCHOOL_A_MARKS = ["МБОУ СОШ № 1", "Школа А", "7000000001", "84,5", "84.5", "3,75", "3.75"]
 MUNICIPALITY_MARKS = ["58,4", "58.4"]
@@ -42,18 +41,6 @@ LIST_ENDPOINTS = [
     ("organisation_list_export", {}, {}),
     ("api_organisations", {}, {}),
 ]
-
-
-@pytest.fixture
-def facts(world: Any) -> Any:
-    seed_results(world)
-    return world
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def text_of(response: Any) -> str:

@@ -8,19 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.test_web_helpers import seed_results
-
-
-@pytest.fixture
-def facts(world: Any) -> Any:
-    seed_results(world)
-    return world
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.conftest import client_for
 
 
 @pytest.mark.parametrize(

@@ -7,25 +7,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from msoko.access.models import AuditLog
-from tests.test_web_helpers import seed_results
+from tests.conftest import client_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def facts(world: Any) -> Any:
-    seed_results(world)
-    return world
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def table(response: Any, first_header: str) -> tuple[list[Any], list[tuple[Any, ...]]]:

@@ -10,22 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from msoko.access.models import AuditLog, Role, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, client_for
 from tests.test_web_helpers import seed_results
 
 NBSP = "\u00a0"
-
-
-@pytest.fixture
-def facts(world: Any) -> Any:
-    seed_results(world)
-    return world
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def html(response: Any) -> str:

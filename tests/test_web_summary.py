@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from pytest import approx
 
 from msoko.facts import summary
 from msoko.facts.store import OrgScope
-from tests.test_web_helpers import seed_results
-
-
-@pytest.fixture
-def facts(world: Any) -> Any:
-    seed_results(world)
-    return world
 
 
 def municipality(world: Any) -> OrgScope:
