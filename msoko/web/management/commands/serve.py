@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> None:
-    from waitress import serve as waitress_serve  # type: ignore[import-untyped]
+    from waitress import serve as waitress_serve
 
     from msoko.wsgi import application
 
