@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "msoko.access",
     "msoko.registry",
     "msoko.facts",
+    "msoko.intake",
+    "msoko.collect",
     "msoko.web",
     "msoko.demo",
 ]

@@ -7,5 +7,7 @@ admin.site.index_title = "Справочники и данные"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("intake/", include("msoko.intake.urls")),
+    path("collect/", include("msoko.collect.urls")),
     path("", include("msoko.web.urls")),
 ]
