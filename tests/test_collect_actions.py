@@ -94,7 +94,9 @@ def test_the_whole_cycle_draft_submit_return_draft_submit_approve(world: Any, fo
     assert sub.status == Status.SUBMITTED
     assert sub.submitted_at is not None
 
-    sub = actions.return_for_revision(user=world.bob, submission=sub, comment="Нет ссылки на приказ")
+    sub = actions.return_for_revision(
+        user=world.bob, submission=sub, comment="Нет ссылки на приказ"
+    )
     assert sub.status == Status.RETURNED
     assert sub.review_comment == "Нет ссылки на приказ"
 
@@ -315,9 +317,7 @@ def test_a_link_is_required_when_a_document_is_present(world: Any, form: Any) ->
     assert sub.values == {"shppko_doc": {"present": False, "url": ""}}
 
 
-def test_counts_are_non_negative_integers_not_above_the_total(
-    world: Any, staff_form: Any
-) -> None:
+def test_counts_are_non_negative_integers_not_above_the_total(world: Any, staff_form: Any) -> None:
     for bad, message in [
         ({"teachers_total": -1}, "Количество не может быть отрицательным."),
         ({"teachers_total": "2.5"}, "Введите целое число."),

@@ -78,13 +78,15 @@ def test_school_form_approval_workflow(browser: Any, live_server: Any, world: An
 
     # Alice sees the comment, fixes the value and resubmits.
     alice.goto("/collect/")
-    assert "Укажите реальный процент реализации ШППКО" in alice.page.locator(
-        "#forms-table"
-    ).inner_text()
+    assert (
+        "Укажите реальный процент реализации ШППКО"
+        in alice.page.locator("#forms-table").inner_text()
+    )
     alice.goto(path)
-    assert "Укажите реальный процент реализации ШППКО" in alice.page.locator(
-        "#review-comment"
-    ).inner_text()
+    assert (
+        "Укажите реальный процент реализации ШППКО"
+        in alice.page.locator("#review-comment").inner_text()
+    )
     alice.page.select_option("#id_shppko_implementation", "gt75")
     click(alice.page, "#submit-form")
     assert "На проверке" in alice.page.locator("#submission-status").inner_text()
