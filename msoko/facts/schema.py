@@ -72,6 +72,42 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("value", pa.float64()),
         ]
     ),
+    # Attendance (посещаемость): lessons missed, in particular without a valid reason; one row
+    # per student (or per class when the file has no students) and period.
+    "attendance": pa.schema(
+        [
+            *_KEYS,
+            pa.field("grade", pa.int8()),
+            pa.field("class_label", pa.string()),
+            pa.field("student", pa.string()),
+            pa.field("period", pa.string()),
+            pa.field("lessons_total", pa.int32()),
+            pa.field("lessons_missed", pa.int32()),
+            pa.field("lessons_missed_unexcused", pa.int32()),
+        ]
+    ),
+    # Graduates' destinations (career guidance, seed 002 §7.1): college / university / ...
+    "destinations": pa.schema(
+        [
+            *_KEYS,
+            pa.field("grade", pa.int8()),
+            pa.field("class_label", pa.string()),
+            pa.field("student", pa.string()),
+            pa.field("destination", pa.string(), nullable=False),
+            pa.field("profile", pa.string()),
+            pa.field("is_target", pa.bool_()),
+        ]
+    ),
+    # Medals «За особые успехи в учении»: first / second degree.
+    "medals": pa.schema(
+        [
+            *_KEYS,
+            pa.field("grade", pa.int8()),
+            pa.field("class_label", pa.string()),
+            pa.field("student", pa.string(), nullable=False),
+            pa.field("medal", pa.string(), nullable=False),
+        ]
+    ),
 }
 
 # Measures of ``school_aggregates`` that the engine understands.
