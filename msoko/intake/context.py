@@ -54,7 +54,10 @@ class OrgIndex:
                 return -2
             return next(iter(ids)) if ids else -1
         key = norm(value) if column == "org_code" else "".join(ch for ch in value if ch.isdigit())
-        return self.by_code[column].get(key, -1)
+        found = self.by_code[column].get(key, -1)
+        if found == -1 and column == "org_code":  # a name in the code column
+            return self.lookup("org_name", value)
+        return found
 
     def candidates(self, value: str) -> str:
         ids = sorted(self.by_name.get(norm(value), set()))

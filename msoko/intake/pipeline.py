@@ -216,7 +216,7 @@ def _drop_blank_and_totals(ctx: Ctx, table: pa.Table, rows: np.ndarray, m: Mappi
         col = _col(table, i)
         blank &= np.asarray(pc.is_null(col))
         if i in texty:
-            total |= np.asarray(pc.fill_null(pc.match_substring_regex(pc.utf8_lower(col), r"^(итого|всего|итог)\b"), False))
+            total |= np.asarray(pc.fill_null(pc.match_substring_regex(pc.utf8_lower(col), r"^(итого|всего|итог)"), False))
     drop = blank | total
     if drop.any():
         ctx.skipped += int(drop.sum())
