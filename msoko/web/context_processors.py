@@ -2,8 +2,9 @@
 
 * a territory user (regional analyst, municipal specialist, viewer of a territory) —
   «Обзор» (the municipality or region at a glance) and «Организации»;
-* a school's own user (its administrator, a viewer bound to it) — «Моя школа» only: the
-  home page is the school's page;
+* a school's own user (its administrator, a viewer bound to it) — «Моя школа» (the home
+  page is the school's page) and «Формы» (the school's data-entry forms);
+* territory users also get «Согласование форм» (the approval queue);
 * staff — «Администрирование» in addition.
 """
 
@@ -55,6 +56,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 reverse("organisation_list"),
                 current in ORGANISATION_PAGES,
             )
+        )
+    in_collect = match is not None and match.namespace == "collect"
+    if school_user:
+        items.append(_item("collect", "Формы", reverse("collect:forms"), in_collect))
+    else:
+        items.append(
+            _item("collect", "Согласование форм", reverse("collect:queue"), in_collect)
         )
     if user.is_staff:
         items.append(_item("admin", "Администрирование", reverse("admin:index"), False))
