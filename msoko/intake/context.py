@@ -3,6 +3,8 @@ and the pseudonyms of students (computed once per distinct identity)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections import defaultdict
 from typing import Any
 
@@ -11,7 +13,9 @@ import numpy as np
 from msoko.facts.models import Assessment, MarkScale, Procedure, TaskSpec
 from msoko.intake.headers import norm
 from msoko.registry.models import AcademicYear, Organisation, OrganisationNameVariant, Subject
-from msoko.registry.pseudonym import student_pseudonym
+from django.conf import settings
+
+from msoko.registry.pseudonym import normalise
 
 SUBJECT_ALIASES = {
     "русский": "ru", "рус яз": "ru", "математика профильная": "math_profile",
@@ -82,12 +86,16 @@ class Pseudonyms:
 
     def __init__(self) -> None:
         self.cache: dict[str, str] = {}
+        # The keyed state of student_pseudonym, built once and copied per identity: the same
+        # digest as student_pseudonym(*parts), at a fraction of the cost.
+        self._keyed = hmac.new(settings.PSEUDONYM_KEY.encode(), digestmod=hashlib.sha256)
 
     def of(self, identity: str) -> str:
         p = self.cache.get(identity)
         if p is None:
-            parts = identity.split("\x1f")
-            p = student_pseudonym(*parts)
+            h = self._keyed.copy()
+            h.update("\x1f".join(normalise(x) for x in identity.split("\x1f")).encode())
+            p = h.hexdigest()[:32]
             self.cache[identity] = p
         return p
 

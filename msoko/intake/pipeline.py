@@ -196,6 +196,7 @@ class Parsed:
     student: pa.Array | None
     student_key: np.ndarray | None
     subject: np.ndarray  # object: subject codes or None
+    subject_arr: pa.Array  # the same as Arrow strings
     grade: np.ndarray  # float (NaN = unknown)
     class_label: pa.Array
     tasks: list[tuple[str, np.ndarray]]
@@ -368,11 +369,19 @@ def parse_chunk(ctx: Ctx, table: pa.Table, first_row: int, m: Mapping) -> Parsed
         low = pc.utf8_lower(col)
         col = pc.if_else(pc.fill_null(pc.is_in(low, pa.array(sorted(NOT_DONE))), False), pa.scalar(None, pa.string()), col)
         tasks.append((number, parse_number(col, probs, rows, f"Задание {number}", lo=0, hi=100)))
-    return Parsed(n, rows, values, org_id, student, skey, subject, grade, class_label, tasks)
+    return Parsed(n, rows, values, org_id, student, skey, subject, pa.array(subject, pa.string()), grade, class_label, tasks)
 
 
 def pd_isnull(a: np.ndarray) -> np.ndarray:
-    return np.array([v is None for v in a], dtype=bool)
+    return np.asarray(pc.is_null(pa.array(a, pa.string())))
+
+
+def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
+    """Dictionary codes of an Arrow array (-1 for null) and its distinct values."""
+    enc = pc.dictionary_encode(arr)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    return enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary.to_pylist()
 
 
 # ------------------------------------------------------------------------------------------
@@ -380,11 +389,13 @@ def pd_isnull(a: np.ndarray) -> np.ndarray:
 
 
 def _groups(p: Parsed) -> list[tuple[str, int | None, np.ndarray]]:
-    subj = np.array(["" if s is None else s for s in p.subject], dtype=object)
+    codes, values = _codes(p.subject_arr)
     grade = np.where(np.isnan(p.grade), -1, p.grade).astype(np.int64)
     out = []
-    for s in np.unique(subj).tolist():
-        smask = subj == s
+    for c, s in [(-1, ""), *enumerate(values)]:
+        smask = codes == c
+        if not smask.any():
+            continue
         for g in np.unique(grade[smask]).tolist():
             out.append((s, None if g < 0 else int(g), smask & (grade == g)))
     return out
@@ -415,7 +426,7 @@ def check_mark(ctx: Ctx, p: Parsed, primary: np.ndarray, mark: np.ndarray) -> np
     return expected
 
 
-def check_task_max(ctx: Ctx, p: Parsed, row_idx: np.ndarray, task: np.ndarray, score: np.ndarray) -> None:
+def check_task_max(ctx: Ctx, p: Parsed, row_idx: np.ndarray, task_codes: np.ndarray, task_dict: list[Any], score: np.ndarray) -> None:
     """Scores above the task's maximum (TaskSpec) and task numbers the spec does not have."""
     for s, g, mask in _groups(p):
         if not s:
@@ -426,29 +437,33 @@ def check_task_max(ctx: Ctx, p: Parsed, row_idx: np.ndarray, task: np.ndarray, s
             ctx.warn_once(f"нет спецификации работы ({s}{f', {g} класс' if g else ''}): баллы за "
                           "задания не сверены с максимальными")
             continue
-        uniq, inv = np.unique(task[sel], return_inverse=True)
-        maxes = np.array([spec.get(str(t), np.nan) for t in uniq])[inv]
+        table = np.array([spec.get(str(t), np.nan) for t in task_dict] + [np.nan])
+        codes = task_codes[sel]
+        maxes = table[np.where(codes < 0, len(task_dict), codes)]
         rows_sel = p.rows[row_idx[sel]]
-        unknown = np.isnan(maxes)
+        unknown = np.isnan(maxes) & (codes >= 0)
         if unknown.any():
+            names = np.array([str(t) for t in task_dict] + [""], dtype=object)
             ctx.problems.add_rows(unknown, "такого задания нет в спецификации работы",
-                                  rows=rows_sel, column="Номер задания", values=task[sel])
-        over = ~unknown & (score[sel] > maxes)
+                                  rows=rows_sel, column="Номер задания", values=names[codes])
+        vals = score[sel]
+        over = ~np.isnan(maxes) & (vals > maxes)
         if over.any():
-            vals = score[sel]
             for k in np.flatnonzero(over)[:1000]:
-                ctx.problems.add(f"балл выше максимального за задание {task[sel][k]} ({maxes[k]:g})",
-                                 row=int(rows_sel[k]), column=f"Задание {task[sel][k]}", value=f"{vals[k]:g}")
+                t = task_dict[codes[k]]
+                ctx.problems.add(f"балл выше максимального за задание {t} ({maxes[k]:g})",
+                                 row=int(rows_sel[k]), column=f"Задание {t}", value=f"{vals[k]:g}")
             ctx.problems.error_total += max(int(over.sum()) - 1000, 0)
 
 
-def _subject_index(ctx: Ctx, values: np.ndarray) -> np.ndarray:
-    """A small integer per distinct value (subject, stage...), stable over the whole file."""
-    if not len(values):
+def _subject_index(ctx: Ctx, values: np.ndarray | pa.Array) -> np.ndarray:
+    """A small integer per distinct value (subject, stage, task...), stable over the file."""
+    arr = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+    if not len(arr):
         return np.empty(0, dtype=np.uint64)
-    uniq, inv = np.unique(np.array(["" if v is None else str(v) for v in values], dtype=object), return_inverse=True)
-    codes = np.array([ctx.task_index.setdefault("v:" + u, len(ctx.task_index)) for u in uniq.tolist()], dtype=np.uint64)
-    return codes[inv]
+    codes, dictionary = _codes(arr)
+    table = np.array([ctx.task_index.setdefault(f"v:{u}", len(ctx.task_index)) for u in dictionary] + [0], dtype=np.uint64)
+    return table[np.where(codes < 0, len(dictionary), codes)]
 
 
 def remember_keys(ctx: Ctx, p: Parsed, row_idx: np.ndarray, extra: np.ndarray | None = None) -> None:
@@ -457,7 +472,7 @@ def remember_keys(ctx: Ctx, p: Parsed, row_idx: np.ndarray, extra: np.ndarray | 
         return
     with np.errstate(over="ignore"):
         k = p.student_key[row_idx].astype(np.uint64) * np.uint64(1_000_003)
-        k = (k + _subject_index(ctx, p.subject)[row_idx]) * np.uint64(1_000_003)
+        k = (k + _subject_index(ctx, p.subject_arr)[row_idx]) * np.uint64(1_000_003)
         k = k + np.nan_to_num(p.grade[row_idx], nan=0).astype(np.uint64)
         if extra is not None:
             k = k * np.uint64(1_000_003) + extra.astype(np.uint64)
@@ -515,7 +530,7 @@ def build_student_kind(ctx: Ctx, p: Parsed) -> dict[str, pa.Table]:
     kind, v = ctx.kind, p.values
     out: dict[str, pa.Table] = {}
     if kind.code in ("vpr", "gia", "kdr", "essay", "interview", "spt"):
-        subj = _obj(p.subject, pa.string())
+        subj = p.subject_arr
         need_subject = kind.code in ("vpr", "gia", "kdr")
         if need_subject:
             missing = pd_isnull(p.subject)
@@ -529,7 +544,7 @@ def build_student_kind(ctx: Ctx, p: Parsed) -> dict[str, pa.Table]:
             numbers = np.array([t for t, _ in tasks], dtype=object)
             present = ~np.isnan(stacked)
             r_idx, t_idx = np.nonzero(present)
-            check_task_max(ctx, p, r_idx, numbers[t_idx], stacked[r_idx, t_idx])
+            check_task_max(ctx, p, r_idx, t_idx, [t for t, _ in tasks], stacked[r_idx, t_idx])
             sums = np.where(present.any(axis=1), np.nansum(stacked, axis=1), np.nan)
             if primary is not None:
                 bad = ~np.isnan(primary) & ~np.isnan(sums) & (np.abs(primary - sums) > 1e-6)
@@ -580,10 +595,10 @@ def build_student_kind(ctx: Ctx, p: Parsed) -> dict[str, pa.Table]:
             ctx.problems.add_rows(bad, "балл больше максимального", rows=p.rows, column="Балл",
                                   values=score)
         stage = v["stage"]
-        remember_keys(ctx, p, np.arange(p.n), _subject_index(ctx, stage))
+        remember_keys(ctx, p, np.arange(p.n), _subject_index(ctx, pa.array(stage, pa.string())))
         cols = {k: base[k] for k in ("org_id", "year", "procedure", "grade", "student")}
         cols.update(stage=_obj(stage, pa.string()), subject=_obj(p.subject, pa.string()),
-                    status=_obj(v["status"], pa.string()))
+                    status=_obj(v["status"], pa.string()))  # noqa: E501
         if score is not None:
             cols["score"] = _num(score, pa.float64())
         if mx is not None:
@@ -626,16 +641,14 @@ def build_student_kind(ctx: Ctx, p: Parsed) -> dict[str, pa.Table]:
 
 def _vpr_long(ctx: Ctx, p: Parsed, subj: pa.Array) -> dict[str, pa.Table]:
     v = p.values
-    task = np.asarray(pc.fill_null(v["task"], "").to_numpy(zero_copy_only=False), dtype=object)
+    task_codes, task_dict = _codes(v["task"])
     score = v["score"]
-    missing = (task == "")
+    missing = task_codes < 0
     if missing.any():
         ctx.problems.add_rows(missing, "не указан номер задания", rows=p.rows, column="Номер задания")
     idx = np.arange(p.n)
-    check_task_max(ctx, p, idx, task, score)
-    codes = np.array([ctx.task_index.setdefault("task:" + t, len(ctx.task_index)) for t in np.unique(task).tolist()], dtype=np.uint64)
-    tcode = codes[np.unique(task, return_inverse=True)[1]]
-    remember_keys(ctx, p, idx, tcode)
+    check_task_max(ctx, p, idx, task_codes, task_dict, score)
+    remember_keys(ctx, p, idx, _subject_index(ctx, v["task"]))
     base = _base(ctx, p)
     table = pa.table({
         "org_id": base["org_id"], "year": base["year"], "procedure": base["procedure"],
@@ -701,7 +714,7 @@ def _aggregates(ctx: Ctx, p: Parsed) -> dict[str, pa.Table]:
                               "набравших 220+ больше, чем набравших 160+", rows=p.rows,
                               column=ctx.kind.field("count_220_plus").title, values=a)
     with np.errstate(over="ignore"):
-        key = p.org_id.astype(np.uint64) * np.uint64(1_000_003) + _subject_index(ctx, p.subject)
+        key = p.org_id.astype(np.uint64) * np.uint64(1_000_003) + _subject_index(ctx, p.subject_arr)
         key = key * np.uint64(1_000_003) + np.nan_to_num(p.grade, nan=0).astype(np.uint64)
     ctx.keys.append(key)
     ctx.key_rows.append(p.rows)

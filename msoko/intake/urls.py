@@ -1,4 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from msoko.intake import views
 
 app_name = "intake"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("jobs/<int:pk>/", views.job, name="job"),
+    path("jobs/<int:pk>/commit/", views.commit, name="commit"),
+    path("templates/<str:kind>.xlsx", views.template, name="template"),
+]

@@ -1,0 +1,51 @@
+// Upload with a progress bar: the form is sent by XMLHttpRequest so that the browser reports
+// how much of a large file has gone; without JavaScript the form posts as usual.
+(function () {
+  "use strict";
+  function init() {
+    var form = document.getElementById("upload-form");
+    if (!form || !window.XMLHttpRequest || !window.FormData) return;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var box = document.getElementById("upload-progress");
+      var bar = document.getElementById("upload-bar");
+      var label = document.getElementById("upload-percent");
+      var button = form.querySelector("button[type=submit]");
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action || window.location.href);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      box.hidden = false;
+      button.disabled = true;
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) return;
+        var pct = Math.round((100 * e.loaded) / e.total);
+        bar.value = pct;
+        label.textContent = pct + " %";
+      });
+      xhr.addEventListener("load", function () {
+        var data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
+        if (xhr.status === 200 && data.redirect) {
+          window.location.assign(data.redirect);
+          return;
+        }
+        button.disabled = false;
+        box.hidden = true;
+        var errors = data.errors || {"__all__": ["Файл не удалось отправить (код " + xhr.status + ")."]};
+        var text = Object.keys(errors).map(function (k) { return errors[k].join(" "); }).join(" ");
+        var alert = form.querySelector(".upload-error") || document.createElement("div");
+        alert.className = "alert upload-error";
+        alert.setAttribute("role", "alert");
+        alert.textContent = text;
+        form.insertBefore(alert, form.firstChild);
+      });
+      xhr.addEventListener("error", function () {
+        button.disabled = false;
+        box.hidden = true;
+      });
+      xhr.send(new FormData(form));
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

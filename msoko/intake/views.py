@@ -1,0 +1,159 @@
+"""Upload pages: choose the kind, upload (with a progress bar), see the check's problems,
+then load. Both the check and the load run as background jobs on the task queue."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from msoko.access import policy
+from msoko.access.models import Role
+from msoko.intake.jobs import HANDLER
+from msoko.intake.kinds import KINDS
+from msoko.jobs.models import Job
+from msoko.jobs.queue import start_job
+from msoko.registry.models import AcademicYear
+
+UPLOAD_ROLES = {Role.MUNICIPAL_SPECIALIST, Role.REGIONAL_ANALYST}
+ALLOWED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
+
+
+def can_upload(user: Any) -> bool:
+    """Territory specialists and analysts load files for the organisations they may edit."""
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.role in UPLOAD_ROLES)
+        and policy.editable_organisations(user).exists()
+    )
+
+
+def _require_uploader(request: HttpRequest) -> None:
+    if not can_upload(request.user):
+        raise Http404("Страница не найдена")
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label="Вид данных", choices=[])
+    file = forms.FileField(label="Файл (XLSX или CSV)")
+    year = forms.TypedChoiceField(label="Учебный год", coerce=int, choices=[])
+    procedure = forms.CharField(
+        label="Процедура (для ГИА и сводных данных)", required=False, max_length=16
+    )
+    subject = forms.CharField(label="Предмет (если его нет в файле)", required=False, max_length=32)
+    grade = forms.IntegerField(label="Класс (если его нет в файле)", required=False, min_value=1, max_value=11)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(code, k.title) for code, k in KINDS.items()]
+        years = AcademicYear.objects.order_by("-start_year")
+        self.fields["year"].choices = [(y.start_year, y.label) for y in years]
+        current = years.filter(is_current=True).first()
+        if current is not None:
+            self.fields["year"].initial = current.start_year
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
+            raise forms.ValidationError("Загрузите файл XLSX или CSV.")
+        return upload
+
+
+def _store_upload(upload: Any) -> Path:
+    folder = Path(settings.UPLOAD_DIR) / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    safe = Path(upload.name).name.replace("/", "_") or "file"
+    path = folder / safe
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
+def _job_for_user(request: HttpRequest, pk: int) -> Job:
+    """A job is seen only by whoever started it (missing and foreign look the same)."""
+    try:
+        job = Job.objects.get(pk=pk, handler=HANDLER)
+    except Job.DoesNotExist:
+        raise Http404("Задание не найдено") from None
+    if job.created_by_id != request.user.pk and not request.user.is_superuser:
+        raise Http404("Задание не найдено")
+    return job
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    _require_uploader(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        path = _store_upload(data["file"])
+        options = {
+            "year": data["year"],
+            "procedure": data["procedure"] or None,
+            "subject": data["subject"] or None,
+            "grade": data["grade"],
+            "file_name": Path(data["file"].name).name,
+        }
+        job = start_job(
+            handler=HANDLER,
+            title=f"Проверка файла «{options['file_name']}»",
+            params={"path": str(path), "kind": data["kind"], "dry_run": True, **options},
+            user=request.user,
+        )
+        url = reverse("intake:job", args=[job.pk])
+        if request.headers.get("x-requested-with") == "XMLHttpRequest":
+            return JsonResponse({"redirect": url})
+        return redirect(url)
+    if request.method == "POST" and request.headers.get("x-requested-with") == "XMLHttpRequest":
+        return JsonResponse({"errors": {k: [str(e) for e in v] for k, v in form.errors.items()}}, status=400)
+    jobs = Job.objects.filter(handler=HANDLER, created_by=request.user)[:20]
+    return render(request, "intake/upload.html", {"form": form, "jobs": jobs, "kinds": KINDS})
+
+
+@login_required
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_uploader(request)
+    job = _job_for_user(request, pk)
+    context = {"job": job, "result": job.result, "kind": KINDS.get(job.params.get("kind", ""))}
+    template = "intake/_job.html" if request.headers.get("HX-Request") else "intake/job.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def commit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Load a checked file: a new job with the same file and options, not a dry run."""
+    _require_uploader(request)
+    checked = _job_for_user(request, pk)
+    if not (checked.finished and checked.result.get("status") == "dry_run" and checked.params.get("dry_run")):
+        raise Http404("Загружать можно только файл, проверка которого прошла без ошибок")
+    params = {**checked.params, "dry_run": False}
+    job = start_job(
+        handler=HANDLER,
+        title=f"Загрузка файла «{params.get('file_name', '')}»",
+        params=params,
+        user=request.user,
+    )
+    return redirect(reverse("intake:job", args=[job.pk]))
+
+
+@login_required
+def template(request: HttpRequest, kind: str) -> FileResponse:
+    """The XLSX template of a kind: Russian headers and a sheet explaining each column."""
+    from msoko.intake.templates import write_template
+
+    if kind not in KINDS:
+        raise Http404("Нет такого вида данных")
+    folder = Path(settings.DATA_DIR) / "templates"
+    folder.mkdir(exist_ok=True)
+    path = write_template(kind, folder / f"{kind}.xlsx")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"шаблон_{kind}.xlsx")
