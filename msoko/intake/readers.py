@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from msoko.intake.headers import norm
@@ -113,12 +114,35 @@ class Source:
         start = self.header_index + 1
         for lo in range(start, len(rows), XLSX_CHUNK):
             part = rows[lo : lo + XLSX_CHUNK]
-            cols: list[list[str | None]] = [[] for _ in range(ncols)]
-            for r in part:
-                for i in range(ncols):
-                    cols[i].append(_cell(r[i]) if i < len(r) else None)
-            table = pa.table({f"c{i}": pa.array(c, pa.string()) for i, c in enumerate(cols)})
+            width = max(ncols, max((len(r) for r in part), default=0))
+            padded = [r if len(r) == width else [*r, *([None] * (width - len(r)))] for r in part]
+            columns = list(zip(*padded, strict=True))[:ncols] if padded else []
+            table = pa.table({f"c{i}": _text_column(list(c)) for i, c in enumerate(columns)})
             yield Chunk(lo + 1, table)
+
+
+def _text_column(values: list[Any]) -> pa.Array:
+    """A column of cells as text: whole numbers without «.0», dates as ISO; typed columns are
+    converted by Arrow, mixed ones cell by cell."""
+    values = [None if v == "" else v for v in values]
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        arr = None
+    if arr is not None:
+        if pa.types.is_null(arr.type):
+            return pa.nulls(len(values), pa.string())
+        if pa.types.is_string(arr.type):
+            return arr
+        if pa.types.is_integer(arr.type) or pa.types.is_date32(arr.type):
+            return arr.cast(pa.string())
+        if pa.types.is_floating(arr.type):
+            whole = pc.fill_null(pc.equal(pc.floor(arr), arr), False)
+            big = pc.fill_null(pc.greater(pc.abs(arr), 1e15), False)
+            exact = pc.and_(whole, pc.invert(big))
+            ints = pc.if_else(exact, arr, None).cast(pa.int64(), safe=False).cast(pa.string())
+            return pc.if_else(exact, ints, arr.cast(pa.string()))
+    return pa.array([_cell(v) for v in values], pa.string())
 
 
 def _short(exc: BaseException) -> str:
