@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "msoko.facts",
     "msoko.intake",
     "msoko.collect",
+    "msoko.jobs",
+    "huey.contrib.djhuey",
     "msoko.web",
     "msoko.demo",
 ]
@@ -152,6 +154,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FACT_STORE_DIR = DATA_DIR / "facts"
 # Groups smaller than this are never shown in public output (152-ФЗ).
 MSOKO_MIN_PUBLIC_GROUP = int(os.environ.get("MSOKO_MIN_PUBLIC_GROUP", "10"))
+
+# Background jobs: huey over a SQLite file, no queue server needed (docs/adr/0008).
+HUEY = {
+    "huey_class": "huey.SqliteHuey",
+    "name": "msoko",
+    "filename": os.environ.get("MSOKO_QUEUE_FILE", str(DATA_DIR / "queue.sqlite3")),
+    "results": False,
+    "immediate": False,
+    "consumer": {"workers": 1, "worker_type": "thread", "periodic": False},
+}
+UPLOAD_DIR = DATA_DIR / "uploads"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get(
     "MSOKO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

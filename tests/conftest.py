@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import datetime
 import os
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The task queue's SQLite file: one per test run, never the data folder's.
+os.environ.setdefault(
+    "MSOKO_QUEUE_FILE",
+    os.path.join(tempfile.mkdtemp(prefix="msoko-queue-"), "queue.sqlite3"),
+)
 
 PASSWORD = "Pa55-word-for-tests"
 
@@ -38,6 +44,7 @@ class World:
 @pytest.fixture(autouse=True)
 def _isolated_fact_store(settings: Any, tmp_path: Any) -> None:
     settings.FACT_STORE_DIR = tmp_path / "facts"
+    settings.UPLOAD_DIR = tmp_path / "uploads"
     # A fast hasher: the production one costs ~0.5 s per password by design.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

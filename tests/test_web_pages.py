@@ -96,7 +96,7 @@ def test_header_shows_name_role_and_a_logout_form(world: Any) -> None:
 def test_navigation_of_a_territory_user(world: Any) -> None:
     response = client_for(world.bob).get(reverse("organisation_list"))
     labels = [item["label"] for item in response.context["nav_items"]]
-    assert labels == ["Обзор", "Организации", "Согласование форм"]
+    assert labels == ["Обзор", "Организации", "Согласование форм", "Загрузка данных"]
     active = [item["label"] for item in response.context["nav_items"] if item["active"]]
     assert active == ["Организации"]
 

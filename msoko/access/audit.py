@@ -25,7 +25,7 @@ _suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "msoko_audit_suppressed", default=False
 )
 
-AUDITED_APPS = ("access", "registry", "facts", "intake", "collect", "indicators", "analysis", "cycle")
+AUDITED_APPS = ("access", "registry", "facts", "intake", "collect", "jobs", "indicators", "analysis", "cycle")
 SKIPPED_FIELDS = {"password", "last_login"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -53,9 +53,11 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(code, k.title) for code, k in KINDS.items()]
+        kind_field = cast(forms.ChoiceField, self.fields["kind"])
+        year_field = cast(forms.ChoiceField, self.fields["year"])
+        kind_field.choices = [(code, k.title) for code, k in KINDS.items()]
         years = AcademicYear.objects.order_by("-start_year")
-        self.fields["year"].choices = [(y.start_year, y.label) for y in years]
+        year_field.choices = [(y.start_year, y.label) for y in years]
         current = years.filter(is_current=True).first()
         if current is not None:
             self.fields["year"].initial = current.start_year
@@ -115,7 +117,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return redirect(url)
     if request.method == "POST" and request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"errors": {k: [str(e) for e in v] for k, v in form.errors.items()}}, status=400)
-    jobs = Job.objects.filter(handler=HANDLER, created_by=request.user)[:20]
+    jobs = Job.objects.filter(handler=HANDLER, created_by_id=request.user.pk)[:20]
     return render(request, "intake/upload.html", {"form": form, "jobs": jobs, "kinds": KINDS})
 
 

@@ -4,7 +4,8 @@
   «Обзор» (the municipality or region at a glance) and «Организации»;
 * a school's own user (its administrator, a viewer bound to it) — «Моя школа» (the home
   page is the school's page) and «Формы» (the school's data-entry forms);
-* territory users also get «Согласование форм» (the approval queue);
+* territory users also get «Согласование форм» (the approval queue) and, when they may load
+  files, «Загрузка данных»;
 * staff — «Администрирование» in addition.
 """
 
@@ -64,6 +65,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(
             _item("collect", "Согласование форм", reverse("collect:queue"), in_collect)
         )
+    from msoko.intake.views import can_upload
+
+    if not school_user and can_upload(user):
+        in_intake = match is not None and match.namespace == "intake"
+        items.append(_item("intake", "Загрузка данных", reverse("intake:upload"), in_intake))
     if user.is_staff:
         items.append(_item("admin", "Администрирование", reverse("admin:index"), False))
     if school_user and user.organisation_id:
