@@ -256,9 +256,8 @@ def test_kind_messy_csv(world: Any, tmp_path: Path, kind: str, opts: dict[str, A
 def test_kind_from_template(world: Any, tmp_path: Path, kind: str) -> None:
     from msoko.facts.models import ImportBatch
     from msoko.intake.kinds import KINDS
-    from msoko.intake.templates import template_fields, write_template
-
     from msoko.intake.pipeline import run_import
+    from msoko.intake.templates import template_fields, write_template
 
     path = write_template(kind, tmp_path / f"{kind}.xlsx")
     opts = {"procedure": "OGE"} if kind in ("gia", "aggregates") else {}

@@ -42,7 +42,7 @@ def parse_number(
     ok = pc.fill_null(pc.match_substring_regex(s, _NUMBER), False)
     present = pc.is_valid(s)
     out = pc.if_else(ok, s, pa.scalar(None, pa.string())).cast(pa.float64())
-    values = out.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    values = out.to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
     bad = np.asarray(pc.and_(present, pc.invert(ok)))
     if bad.any():
         problems.add_rows(bad, "не число", rows=rows, column=column, values=arr.to_pylist())

@@ -9,12 +9,11 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
 from msoko.facts.models import Assessment, MarkScale, Procedure, TaskSpec
 from msoko.intake.headers import norm
 from msoko.registry.models import AcademicYear, Organisation, OrganisationNameVariant, Subject
-from django.conf import settings
-
 from msoko.registry.pseudonym import normalise
 
 SUBJECT_ALIASES = {

@@ -31,7 +31,7 @@ from msoko.intake.headers import norm, signature
 from msoko.intake.kinds import KINDS, TASK_HEADER, Kind
 from msoko.intake.models import ColumnMapping
 from msoko.intake.problems import Problems
-from msoko.intake.readers import ReadError, Source, open_source
+from msoko.intake.readers import ReadError, open_source
 from msoko.registry.models import AcademicYear
 
 FLUSH_ROWS = 1_000_000
@@ -510,7 +510,7 @@ def _base(ctx: Ctx, p: Parsed, idx: np.ndarray | None = None) -> dict[str, Any]:
         "org_id": pa.array(p.org_id[sel], pa.int64()),
         "year": pa.array(np.full(n, ctx.year.start_year if ctx.year else 0, dtype=np.int16)),
         "procedure": pa.array([ctx.procedure_code] * n, pa.string()),
-        "grade": pa.array(p.grade[sel], pa.float64(), from_pandas=True).cast(pa.int8()),
+        "grade": _num(p.grade[sel], pa.int8()),
         "class_label": take(p.class_label),
     }
     if p.student is not None:
@@ -519,7 +519,8 @@ def _base(ctx: Ctx, p: Parsed, idx: np.ndarray | None = None) -> dict[str, Any]:
 
 
 def _num(a: np.ndarray, typ: pa.DataType) -> pa.Array:
-    return pa.array(a, pa.float64(), from_pandas=True).cast(typ)
+    # unsafe: out-of-range values are already errors, and a file with errors is never written
+    return pa.array(a, pa.float64(), from_pandas=True).cast(typ, safe=False)
 
 
 def _obj(a: np.ndarray, typ: pa.DataType) -> pa.Array:

@@ -88,6 +88,8 @@ def apply(ctx: Ctx, batch: ImportBatch) -> None:
                 values.setdefault(k, 0)
             _upsert(batch, SocialPassport, {"organisation_id": r["org_id"], "year": ctx.year}, values)
     elif code == "task_spec":
+        if ctx.procedure is None or ctx.year is None:
+            raise ValueError("task_spec needs a procedure and a year")
         for pos, r in enumerate(ctx.registry_rows):
             subject = Subject.objects.get(code=r["subject"])
             a = Assessment.objects.filter(procedure=ctx.procedure, subject=subject, grade=r["grade"], year=ctx.year).first()
@@ -107,7 +109,8 @@ def apply(ctx: Ctx, batch: ImportBatch) -> None:
             values = {k: (int(v) if isinstance(v, float) else v) for k, v in values.items() if v is not None}
             lookup = {"organisation_id": r["org_id"], "full_name": found.full_name if found else r["full_name"]}
             staff = _upsert(batch, StaffMember, lookup, values)
-            assert isinstance(staff, StaffMember)
+            if not isinstance(staff, StaffMember):  # pragma: no cover - _upsert returns the model
+                raise TypeError(staff)
             if r.get("subjects"):
                 for name in str(r["subjects"]).split(","):
                     s = subjects.get(norm(name))
