@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", help="вид данных, или template / rollback / kinds / mappings")
-        parser.add_argument("args", nargs="*")
+        parser.add_argument("rest", nargs="*", metavar="ARG")
         parser.add_argument("--year", type=int, help="учебный год (год начала): 2024 = 2024/2025")
         parser.add_argument("--procedure", help="процедура: OGE, EGE, GVE9, GVE11, VPR...")
         parser.add_argument("--subject", help="предмет, если в файле нет столбца «Предмет»")
@@ -31,7 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="только проверить, ничего не записывать")
         parser.add_argument("--user", help="от имени пользователя (его права на организации)")
 
-    def handle(self, kind: str, *args: str, **opts: Any) -> None:
+    def handle(self, *positional: str, **opts: Any) -> None:
+        kind: str = opts["kind"]
+        args: list[str] = list(opts.get("rest") or [])
         ensure_presets()
         if kind == "kinds":
             for code, k in KINDS.items():
