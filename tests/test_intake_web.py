@@ -162,3 +162,35 @@ def test_failed_handler_is_reported(db: Any, world: Any, queue: Any) -> None:
     execute(job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and "сбоем" in job.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mapping_is_saved_from_the_web_and_shown(world: Any, queue: Any) -> None:
+    """A user names the mapping of a file when loading it; it is listed with every column."""
+    from msoko.intake.models import ColumnMapping
+
+    bob = client_for(world.bob)
+    response = bob.post(
+        reverse("intake:upload"),
+        {
+            "kind": "social_passport",
+            "year": 2024,
+            "save_mapping": "паспорт от ЦОКО",
+            "file": SimpleUploadedFile("p.csv", GOOD),
+        },
+    )
+    assert response.status_code == 302
+    drain(queue)
+    check = Job.objects.get()
+    assert not ColumnMapping.objects.filter(name="паспорт от ЦОКО").exists()  # not on a check
+    bob.post(reverse("intake:commit", args=[check.pk]))
+    drain(queue)
+    saved = ColumnMapping.objects.get(name="паспорт от ЦОКО")
+    assert saved.kind == "social_passport"
+    page = bob.get(reverse("intake:mappings")).content.decode()
+    assert "паспорт от ЦОКО" in page and "Доля из малоимущих семей, %" in page
+    # the shipped preset for the Moscow file says what its misleading column means
+    assert "moscow_ege_2015" in page and "passer under 160" in page.lower()
+    upload_page = bob.get(reverse("intake:upload")).content.decode()
+    assert 'value="паспорт от ЦОКО"' in upload_page
+    assert client_for(world.alice).get(reverse("intake:mappings")).status_code == 404

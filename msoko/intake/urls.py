@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.upload, name="upload"),
     path("jobs/<int:pk>/", views.job, name="job"),
     path("jobs/<int:pk>/commit/", views.commit, name="commit"),
+    path("mappings/", views.mappings, name="mappings"),
     path("templates/<str:kind>.xlsx", views.template, name="template"),
 ]

@@ -19,6 +19,8 @@ from msoko.access import policy
 from msoko.access.models import Role
 from msoko.intake.jobs import HANDLER
 from msoko.intake.kinds import KINDS
+from msoko.intake.models import ColumnMapping
+from msoko.intake.presets import ensure_presets
 from msoko.jobs.models import Job
 from msoko.jobs.queue import start_job
 from msoko.registry.models import AcademicYear
@@ -50,6 +52,17 @@ class UploadForm(forms.Form):
     )
     subject = forms.CharField(label="Предмет (если его нет в файле)", required=False, max_length=32)
     grade = forms.IntegerField(label="Класс (если его нет в файле)", required=False, min_value=1, max_value=11)
+    mapping = forms.ChoiceField(
+        label="Сопоставление столбцов",
+        required=False,
+        help_text="По умолчанию — сохранённое для файлов такого же вида, иначе по заголовкам",
+    )
+    save_mapping = forms.CharField(
+        label="Сохранить сопоставление этого файла под именем",
+        required=False,
+        max_length=100,
+        help_text="Для следующих файлов того же вида; сохраняется при загрузке",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,6 +71,11 @@ class UploadForm(forms.Form):
         kind_field.choices = [(code, k.title) for code, k in KINDS.items()]
         years = AcademicYear.objects.order_by("-start_year")
         year_field.choices = [(y.start_year, y.label) for y in years]
+        mapping_field = cast(forms.ChoiceField, self.fields["mapping"])
+        mapping_field.choices = [("", "— определить по заголовкам —")] + [
+            (m.name, f"{m.name} ({KINDS[m.kind].title if m.kind in KINDS else m.kind})")
+            for m in ColumnMapping.objects.all()
+        ]
         current = years.filter(is_current=True).first()
         if current is not None:
             self.fields["year"].initial = current.start_year
@@ -94,6 +112,7 @@ def _job_for_user(request: HttpRequest, pk: int) -> Job:
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     _require_uploader(request)
+    ensure_presets()
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -104,6 +123,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             "subject": data["subject"] or None,
             "grade": data["grade"],
             "file_name": Path(data["file"].name).name,
+            "mapping": data["mapping"] or None,
+            "save_mapping": data["save_mapping"].strip() or None,
         }
         job = start_job(
             handler=HANDLER,
@@ -159,3 +180,25 @@ def template(request: HttpRequest, kind: str) -> FileResponse:
     folder.mkdir(exist_ok=True)
     path = write_template(kind, folder / f"{kind}.xlsx")
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"шаблон_{kind}.xlsx")
+
+
+def _target_title(target: str, titles: dict[str, str]) -> str:
+    if not target:
+        return "— не загружается —"
+    if target.startswith("task:"):
+        return f"Задание {target[5:]}"
+    return titles.get(target, target)
+
+
+@login_required
+def mappings(request: HttpRequest) -> HttpResponse:
+    """Saved column mappings: which header of a file goes to which field."""
+    _require_uploader(request)
+    ensure_presets()
+    rows = []
+    for m in ColumnMapping.objects.all():
+        kind = KINDS.get(m.kind)
+        titles = {f.name: f.title for f in kind.fields} if kind else {}
+        columns = [(header, _target_title(target, titles)) for header, target in m.columns.items()]
+        rows.append({"mapping": m, "kind": kind, "columns": columns})
+    return render(request, "intake/mappings.html", {"rows": rows})
