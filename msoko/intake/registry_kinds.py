@@ -135,7 +135,7 @@ def apply(ctx: Ctx, batch: ImportBatch) -> None:
 def undo(batch: ImportBatch) -> None:
     """Undo a batch's registry changes, newest first: delete what it created, restore what
     it changed."""
-    for ch in batch.registry_changes.order_by("-pk"):  # type: ignore[attr-defined]
+    for ch in batch.registry_changes.order_by("-pk"):
         model = apps.get_model(ch.model)
         obj = model._default_manager.filter(pk=ch.object_id).first()
         if obj is None:
