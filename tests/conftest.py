@@ -69,6 +69,11 @@ def world(db: Any) -> World:
         is_current=True,
     )
     ensure_reference_data([year])
+    # Shipped by a data migration, which a transactional test's flush empties: load again.
+    from msoko.collect.catalog import load_forms
+    from msoko.collect.models import DataForm, FormField
+
+    load_forms(DataForm, FormField)
     school_a = Organisation.objects.create(
         territory=mun, short_name="МБОУ СОШ № 1", full_name="Школа А", code="A1", inn="7000000001"
     )

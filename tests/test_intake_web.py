@@ -150,7 +150,8 @@ def test_templates_download(world: Any) -> None:
     assert client_for(world.bob).get("/intake/templates/nope.xlsx").status_code == 404
 
 
-def test_failed_handler_is_reported(db: Any, world: Any, queue: Any) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_failed_handler_is_reported(world: Any, queue: Any) -> None:
     from msoko.jobs.queue import execute, start_job
 
     job = start_job(
