@@ -68,6 +68,7 @@ def test_school_form_approval_workflow(browser: Any, live_server: Any, world: An
     bob.login("bob")
     bob.goto("/collect/queue/")
     queue_row = bob.page.locator(f'#queue-table tr[data-organisation="{world.school_a.pk}"]')
+    assert queue_row.count() >= 1, (bob.page.url, bob.page.inner_text("main")[:3000])
     assert "На проверке" in queue_row.first.inner_text()
     click(bob.page, f'#queue-table tr[data-organisation="{world.school_a.pk}"] a.button')
     assert urlsplit(bob.page.url).path == path
