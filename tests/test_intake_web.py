@@ -195,3 +195,32 @@ def test_mapping_is_saved_from_the_web_and_shown(world: Any, queue: Any) -> None
     upload_page = bob.get(reverse("intake:upload")).content.decode()
     assert 'value="паспорт от ЦОКО"' in upload_page
     assert client_for(world.alice).get(reverse("intake:mappings")).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_journal_and_rollback_from_the_web(world: Any, queue: Any) -> None:
+    bob = client_for(world.bob)
+    post_file(bob, GOOD)
+    drain(queue)
+    bob.post(reverse("intake:commit", args=[Job.objects.get().pk]))
+    drain(queue)
+    batch = ImportBatch.objects.get()
+    journal = bob.get(reverse("intake:batches")).content.decode()
+    assert f'data-batch="{batch.pk}"' in journal and "passport.csv" in journal
+    # outsiders: another municipality's specialist and school admins do not see or undo it
+    other = User.objects.create_user(
+        "dora", role=Role.MUNICIPAL_SPECIALIST, territory=world.other_municipality
+    )
+    assert f'data-batch="{batch.pk}"' not in client_for(other).get(reverse("intake:batches")).content.decode()
+    assert client_for(other).post(reverse("intake:rollback", args=[batch.pk])).status_code == 404
+    assert client_for(world.charlie).post(reverse("intake:rollback", args=[batch.pk])).status_code == 404
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.ACTIVE
+    assert SocialPassport.objects.exists()
+
+    response = bob.post(reverse("intake:rollback", args=[batch.pk]))
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.ROLLED_BACK
+    assert not SocialPassport.objects.exists()  # a registry kind is undone too
+    assert "отменён" in bob.get(reverse("intake:batches")).content.decode()

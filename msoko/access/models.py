@@ -73,6 +73,8 @@ class AuditLog(models.Model):
         LOGIN_FAILED = "login_failed", "Неудачный вход"
         BULK = "bulk", "Пакетная операция"
         EXPORT = "export", "Выгрузка"
+        IMPORT = "import", "Загрузка пакета данных"
+        ROLLBACK = "rollback", "Отмена пакета загрузки"
 
     at = models.DateTimeField("когда", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -8,5 +8,7 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job, name="job"),
     path("jobs/<int:pk>/commit/", views.commit, name="commit"),
     path("mappings/", views.mappings, name="mappings"),
+    path("batches/", views.batches, name="batches"),
+    path("batches/<int:pk>/rollback/", views.rollback, name="rollback"),
     path("templates/<str:kind>.xlsx", views.template, name="template"),
 ]

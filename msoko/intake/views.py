@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from msoko.access import policy
 from msoko.access.models import Role
+from msoko.facts.models import ImportBatch
 from msoko.intake.jobs import HANDLER
 from msoko.intake.kinds import KINDS
 from msoko.intake.models import ColumnMapping
@@ -202,3 +203,35 @@ def mappings(request: HttpRequest) -> HttpResponse:
         columns = [(header, _target_title(target, titles)) for header, target in m.columns.items()]
         rows.append({"mapping": m, "kind": kind, "columns": columns})
     return render(request, "intake/mappings.html", {"rows": rows})
+
+
+def batches_for_user(user: Any) -> list[ImportBatch]:
+    """Batches whose every organisation the user may edit (a batch that touches a school
+    outside their territory is not theirs to see or undo)."""
+    allowed = policy.visible_org_ids(user) if user.is_superuser else frozenset(
+        policy.editable_organisations(user).values_list("pk", flat=True)
+    )
+    qs = ImportBatch.objects.exclude(source="demo").select_related("procedure", "year", "created_by")
+    return [b for b in qs[:500] if b.scope and set(b.scope) <= allowed]
+
+
+@login_required
+def batches(request: HttpRequest) -> HttpResponse:
+    """The import journal: every batch, its file, rows, status; roll back an active one."""
+    _require_uploader(request)
+    return render(request, "intake/batches.html", {"batches": batches_for_user(request.user)})
+
+
+@login_required
+@require_POST
+def rollback(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.contrib import messages
+
+    from msoko.intake.pipeline import rollback as rollback_batch
+
+    _require_uploader(request)
+    if not any(b.pk == pk for b in batches_for_user(request.user)):
+        raise Http404("Пакет не найден")
+    batch = rollback_batch(pk, user=request.user)
+    messages.success(request, f"Пакет № {batch.pk} отменён: его данные больше не учитываются.")
+    return redirect(reverse("intake:batches"))
