@@ -746,12 +746,20 @@ def _aggregates(ctx: Ctx, p: Parsed) -> dict[str, pa.Table]:
 def _matched_students(students: set[str], exclude_batch: int | None) -> int:
     if not students:
         return 0
+    from django.db import connection
+
     from msoko.registry.models import Student
 
     seen: set[str] = set()
     ordered = list(students)
-    for lo in range(0, len(ordered), 5000):
-        seen.update(Student.objects.filter(pseudonym__in=ordered[lo : lo + 5000]).values_list("pseudonym", flat=True))
+    # Plain SQL: the ORM's per-parameter preparation of 100,000 values costs more than the query.
+    table = connection.ops.quote_name(Student._meta.db_table)
+    with connection.cursor() as cursor:
+        for lo in range(0, len(ordered), 5000):
+            chunk = ordered[lo : lo + 5000]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT pseudonym FROM {table} WHERE pseudonym IN ({marks})", chunk)  # noqa: S608 - only placeholders are interpolated
+            seen.update(row[0] for row in cursor.fetchall())
     files = FactFile.objects.filter(batch__status=ImportBatch.Status.ACTIVE, table__in=STUDENT_TABLES)
     if exclude_batch is not None:
         files = files.exclude(batch_id=exclude_batch)

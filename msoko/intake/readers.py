@@ -6,8 +6,10 @@ Arrow string columns named ``c0``, ``c1``...; the kinds parse them column by col
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
+import gc
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -113,12 +115,31 @@ class Source:
         ncols = len(self.headers)
         start = self.header_index + 1
         for lo in range(start, len(rows), XLSX_CHUNK):
-            part = rows[lo : lo + XLSX_CHUNK]
-            width = max(ncols, max((len(r) for r in part), default=0))
-            padded = [r if len(r) == width else [*r, *([None] * (width - len(r)))] for r in part]
-            columns = list(zip(*padded, strict=True))[:ncols] if padded else []
-            table = pa.table({f"c{i}": _text_column(list(c)) for i, c in enumerate(columns)})
+            with _gc_paused():
+                part = rows[lo : lo + XLSX_CHUNK]
+                width = max(ncols, max((len(r) for r in part), default=0))
+                padded = [r if len(r) == width else [*r, *([None] * (width - len(r)))] for r in part]
+                columns = list(zip(*padded, strict=True))[:ncols] if padded else []
+                table = pa.table({f"c{i}": _text_column(list(c)) for i, c in enumerate(columns)})
+                del part, padded, columns
             yield Chunk(lo + 1, table)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a sheet's cells are read and converted.
+
+    A 100,000-row sheet is ~1.6 million Python objects; while they are being allocated, every
+    automatic collection walks all of them (measured: 1.6 s of a 5 s import). The cells hold
+    no reference cycles, so nothing is lost by collecting after instead of during.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _text_column(values: list[Any]) -> pa.Array:
@@ -210,7 +231,8 @@ def _open_book(path: Path) -> Source:
         chosen = next((n for n in names if norm(n) not in SKIPPED_SHEETS), names[0] if names else None)
         if chosen is None:
             raise ReadError("В книге нет листов.")
-        rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        with _gc_paused():
+            rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     except ReadError:
         raise
     except Exception as exc:  # calamine raises its own types for broken books
