@@ -21,16 +21,10 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is never edited."""
+class ReadOnlyAdminMixin:
+    """Rows that are records, not data: shown in the admin, never added, edited or deleted."""
 
-    list_display = ["at", "actor_label", "action", "model", "object_id", "object_repr"]
-    list_filter = ["action", "model"]
-    search_fields = ["actor_label", "object_repr", "object_id"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -38,3 +32,13 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the audit log is never edited."""
+
+    list_display = ["at", "actor_label", "action", "model", "object_id", "object_repr"]
+    list_filter = ["action", "model"]
+    search_fields = ["actor_label", "object_repr", "object_id"]
+    date_hierarchy = "at"

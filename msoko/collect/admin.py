@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from msoko.access.admin import ReadOnlyAdminMixin
 from msoko.collect.models import DataForm, FormField, Submission, SubmissionEvent
 
 
@@ -44,16 +45,10 @@ class SubmissionEventInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["form", "organisation", "year", "status", "updated_at"]
     list_filter = ["status", "form", "year"]
     inlines = [SubmissionEventInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -82,7 +82,8 @@ def _conform(table_name: str, data: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks (fact files and imported files alike)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -137,7 +138,7 @@ class BatchWriter:
                     year=int(year),
                     path=str(final.relative_to(root)),
                     rows=part.num_rows,
-                    sha256=_sha256(final),
+                    sha256=file_sha256(final),
                 )
             )
         FactFile.objects.bulk_create(written)

@@ -1,8 +1,7 @@
-from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from msoko.access.admin import ReadOnlyAdminMixin
 from msoko.intake.models import ColumnMapping, RegistryChange
 
 
@@ -14,13 +13,9 @@ class ColumnMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegistryChange)
-class RegistryChangeAdmin(admin.ModelAdmin):
+class RegistryChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the registry changes each import made (undone by rolling the batch back)."""
 
     list_display = ["batch", "__str__"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

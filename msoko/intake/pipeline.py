@@ -9,7 +9,6 @@ come back in the result, in Russian, with file, sheet, row, column and value.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from django.db import transaction
 
 from msoko.access.audit import record
 from msoko.facts.models import FactFile, ImportBatch, Procedure
-from msoko.facts.store import BatchWriter, open_batch, store_root
+from msoko.facts.store import BatchWriter, file_sha256, open_batch, store_root
 from msoko.intake import registry_kinds
 from msoko.intake.columns import choice_lookup, clean_text, map_values, parse_date, parse_number
 from msoko.intake.context import OrgIndex, Pseudonyms, Specs, Subjects
@@ -103,14 +102,6 @@ class Ctx:
         if reason not in self.warned:
             self.warned.add(reason)
             self.problems.add(reason, error=False)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ------------------------------------------------------------------------------------------
