@@ -9,5 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("intake/", include("msoko.intake.urls")),
     path("collect/", include("msoko.collect.urls")),
+    path("indicators/", include("msoko.indicators.urls")),
+    path("analysis/", include("msoko.analysis.urls")),
+    path("cycle/", include("msoko.cycle.urls")),
     path("", include("msoko.web.urls")),
 ]

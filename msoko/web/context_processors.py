@@ -58,6 +58,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 current in ORGANISATION_PAGES,
             )
         )
+    namespace = match.namespace if match is not None else ""
+    items.append(
+        _item("indicators", "Показатели", reverse("indicators:index"), namespace == "indicators")
+    )
+    items.append(_item("analysis", "Анализ", reverse("analysis:index"), namespace == "analysis"))
+    items.append(_item("cycle", "Управление", reverse("cycle:index"), namespace == "cycle"))
     in_collect = match is not None and match.namespace == "collect"
     if school_user:
         items.append(_item("collect", "Формы", reverse("collect:forms"), in_collect))

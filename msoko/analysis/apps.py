@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnalysisConfig(AppConfig):
+    name = "msoko.analysis"
+    verbose_name = "Анализ результатов"
