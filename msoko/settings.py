@@ -155,6 +155,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The fact store: append-only import batches as Parquet files (docs/adr/0002-fact-store.md).
 FACT_STORE_DIR = DATA_DIR / "facts"
+# Computed indicator values: one Parquet file per catalog and year (msoko/indicators/values.py).
+INDICATOR_STORE_DIR = DATA_DIR / "indicators"
 # Groups smaller than this are never shown in public output (152-ФЗ).
 MSOKO_MIN_PUBLIC_GROUP = int(os.environ.get("MSOKO_MIN_PUBLIC_GROUP", "10"))
 

@@ -45,6 +45,7 @@ class World:
 def _isolated_fact_store(settings: Any, tmp_path: Any) -> None:
     settings.FACT_STORE_DIR = tmp_path / "facts"
     settings.UPLOAD_DIR = tmp_path / "uploads"
+    settings.INDICATOR_STORE_DIR = tmp_path / "indicators"
     # A fast hasher: the production one costs ~0.5 s per password by design.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

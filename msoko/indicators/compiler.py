@@ -1,0 +1,329 @@
+"""Compile indicator definitions over fact tables into portable Ibis expressions.
+
+The expressions are built over *unbound* tables named after the fact tables, so one
+expression runs on DuckDB (the embedded default) and on Spark alike (``engines.py`` binds the
+names to the active Parquet files), and ``ibis.to_sql(expr, dialect=…)`` gives the reviewed
+SQL snapshot of each engine.
+
+Every additive indicator of a table is one pair of conditional sums (numerator,
+denominator) in **one** aggregate per table, grouped at the finest grain any indicator needs
+(organisation, year, procedure, subject, grade, and task for task scores). Coarser
+breakdowns are sums of that grain, done after the query, so the facts are scanned once per
+table however many indicators read them. Indicators that are not additive over that grain —
+distinct counts and per-student conditions (e.g. 70+ in every ЕГЭ subject) — get a query of
+their own, grouped by what they need.
+
+Booleans are counted with ``cond.ifelse(1, 0).sum()``: no casts of booleans to numbers,
+which PostgreSQL and Spark treat differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from msoko.facts.schema import TABLES
+from msoko.indicators.spec import IndicatorSpec
+
+KEYS = ("org_id", "year", "procedure", "subject", "grade")
+TASK_KEYS = (*KEYS, "task")
+
+
+@dataclass
+class Thresholds:
+    """Minimum thresholds by (procedure, subject, year): what ``{threshold: min}`` means."""
+
+    values: dict[tuple[str, str, int], float] = field(default_factory=dict)
+
+    def expr(self, t: ir.Table) -> ir.NumericValue:
+        branches = [
+            ((t.procedure == p) & (t.subject == s) & (t.year == y), float(v))
+            for (p, s, y), v in sorted(self.values.items())
+        ]
+        if not branches:
+            return ibis.null("float64")
+        return ibis.cases(*branches, else_=ibis.null("float64"))
+
+
+@dataclass
+class Query:
+    """One compiled query: its name, the fact table it reads, its expression, and how its
+    columns map to indicators (``columns[code] = (numerator, denominator, n)``)."""
+
+    name: str
+    table: str
+    expr: ir.Table
+    keys: tuple[str, ...]
+    columns: dict[str, tuple[str, str | None, str]]
+    procedures: frozenset[str] | None
+
+
+def fact_table(name: str) -> ir.Table:
+    """The unbound table of a fact table: engines bind the name to its active files."""
+    return ibis.table(ibis.Schema.from_pyarrow(TABLES[name]), name=name)
+
+
+Source = Callable[[str], ir.Table]
+
+
+def source(*, org_ids: list[int] | None = None, years: list[int] | None = None) -> Source:
+    """Fact tables, optionally limited to some organisations and years before anything else."""
+
+    def table(name: str) -> ir.Table:
+        t = fact_table(name)
+        if org_ids:
+            t = t.filter(t.org_id.isin(sorted(org_ids)))
+        if years:
+            t = t.filter(t.year.isin(sorted(years)))
+        return t
+
+    return table
+
+
+def _operand(t: ir.Table, operand: Any, thresholds: Thresholds) -> Any:
+    if isinstance(operand, dict):
+        if "column" in operand:
+            return t[operand["column"]]
+        if "threshold" in operand:
+            return thresholds.expr(t)
+    return operand
+
+
+def condition(t: ir.Table, flt: dict[str, Any] | None, thresholds: Thresholds) -> ir.BooleanValue:
+    """The boolean expression of a filter (see ``spec.check_filter``); ``True`` when empty."""
+    parts: list[ir.BooleanValue] = []
+    for column, cond in (flt or {}).items():
+        if column == "any_of":
+            alternatives = [condition(t, sub, thresholds) for sub in cond]
+            combined = alternatives[0]
+            for alt in alternatives[1:]:
+                combined = combined | alt
+            parts.append(combined)
+            continue
+        col = t[column]
+        if isinstance(cond, list):
+            parts.append(col.isin(cond))
+        elif isinstance(cond, dict):
+            for op, operand in cond.items():
+                value = _operand(t, operand, thresholds)
+                if op == "present":
+                    parts.append(col.notnull() if operand else col.isnull())
+                elif op == "eq":
+                    parts.append(col == value)
+                elif op == "ne":
+                    parts.append(col != value)
+                elif op == "lt":
+                    parts.append(col < value)
+                elif op == "le":
+                    parts.append(col <= value)
+                elif op == "gt":
+                    parts.append(col > value)
+                elif op == "ge":
+                    parts.append(col >= value)
+                elif op == "in":
+                    parts.append(col.isin(value))
+                elif op == "not_in":
+                    parts.append(~col.isin(value))
+        else:
+            parts.append(col == _operand(t, cond, thresholds))
+    if not parts:
+        return ibis.literal(True)
+    out = parts[0]
+    for p in parts[1:]:
+        out = out & p
+    return out
+
+
+def procedures_of(flt: dict[str, Any] | None) -> frozenset[str] | None:
+    """The procedures a filter restricts to (for reading only those partitions), or None."""
+    cond = (flt or {}).get("procedure")
+    if isinstance(cond, str):
+        return frozenset({cond})
+    if isinstance(cond, list):
+        return frozenset(str(c) for c in cond)
+    if isinstance(cond, dict):
+        if "eq" in cond:
+            return frozenset({str(cond["eq"])})
+        if "in" in cond:
+            return frozenset(str(c) for c in cond["in"])
+    return None
+
+
+def _union(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
+    if any(s is None for s in sets):
+        return None
+    out: frozenset[str] = frozenset()
+    for s in sets:
+        out |= s or frozenset()
+    return out
+
+
+def is_additive(spec: IndicatorSpec) -> bool:
+    f = spec.formula
+    return (
+        spec.kind in {"count", "share", "mean", "sum", "presence", "task_share_of_max"}
+        and "per_student" not in f
+        and not f.get("distinct")
+    )
+
+
+def _sum_if(cond: ir.BooleanValue) -> ir.IntegerScalar:
+    return cond.ifelse(1, 0).sum()
+
+
+def _additive_columns(
+    spec: IndicatorSpec, t: ir.Table, i: int, thresholds: Thresholds
+) -> tuple[dict[str, ir.Scalar], tuple[str, str | None, str]]:
+    f = spec.formula
+    where = condition(t, f.get("where"), thresholds)
+    denom = where & condition(t, f.get("denominator"), thresholds)
+    num, den, n = f"n{i}", f"d{i}", f"c{i}"
+    kind = spec.kind
+    if kind == "share":
+        numer = denom & condition(t, f.get("numerator"), thresholds)
+        return {num: _sum_if(numer), den: _sum_if(denom)}, (num, den, den)
+    if kind in {"count", "presence"}:
+        cond = denom & condition(t, f.get("numerator"), thresholds)
+        return {num: _sum_if(cond), n: _sum_if(denom)}, (num, None, n)
+    if kind in {"mean", "sum"}:
+        col = t[f["column"]]
+        has = where & col.notnull()
+        aggs: dict[str, ir.Scalar] = {
+            num: has.ifelse(col.cast("float64"), 0.0).sum(),
+            n: _sum_if(has),
+        }
+        return aggs, (num, n if kind == "mean" else None, n)
+    if kind == "task_share_of_max":
+        col = t.score
+        has = where & col.notnull()
+        aggs = {num: has.ifelse(col.cast("float64"), 0.0).sum(), n: _sum_if(has)}
+        # the denominator (tasks solved × maximum score) is joined after the query
+        return aggs, (num, n, n)
+    raise ValueError(kind)
+
+
+def compile_additive(
+    table: str, specs: list[IndicatorSpec], thresholds: Thresholds, src: Source
+) -> Query | None:
+    """One aggregate of every additive indicator of ``table`` at the finest grain."""
+    specs = [s for s in specs if s.table == table and is_additive(s)]
+    if not specs:
+        return None
+    t = src(table)
+    keys = tuple(k for k in (TASK_KEYS if table == "task_scores" else KEYS) if k in t.columns)
+    aggs: dict[str, ir.Scalar] = {}
+    columns: dict[str, tuple[str, str | None, str]] = {}
+    for i, spec in enumerate(specs):
+        cols, mapping = _additive_columns(spec, t, i, thresholds)
+        aggs.update(cols)
+        columns[spec.code] = mapping
+    procedures = _union([procedures_of(s.formula.get("where")) for s in specs])
+    src = t if procedures is None else t.filter(t.procedure.isin(sorted(procedures)))
+    expr = src.group_by(list(keys)).aggregate(**aggs)
+    return Query(f"{table}:additive", table, expr, keys, columns, procedures)
+
+
+def compile_distinct(spec: IndicatorSpec, thresholds: Thresholds, src: Source) -> Query:
+    """A distinct count (e.g. participants of any ВПР work): grouped by the indicator's own
+    breakdown, since distinct counts do not add up over finer groups."""
+    f = spec.formula
+    t = src(str(spec.table))
+    cond = (
+        condition(t, f.get("where"), thresholds)
+        & condition(t, f.get("denominator"), thresholds)
+        & condition(t, f.get("numerator"), thresholds)
+    )
+    keys = ("org_id", "year", *spec.by)
+    src = t.filter(cond)
+    expr = src.group_by(list(keys)).aggregate(n0=src[f["distinct"]].nunique())
+    return Query(
+        f"{spec.code}:distinct",
+        spec.table,
+        expr,
+        keys,
+        {spec.code: ("n0", None, "n0")},
+        procedures_of(f.get("where")),
+    )
+
+
+def compile_per_student(spec: IndicatorSpec, thresholds: Thresholds, src: Source) -> Query:
+    """Indicators over students rather than rows: first one row per student (with the
+    measures the definition names), optionally only students found in another table (a
+    semi-join, so a student with two rows there still counts once), then the share or count."""
+    f = spec.formula
+    ps = f["per_student"]
+    t = src(str(spec.table))
+    rows = t.filter(condition(t, f.get("where"), thresholds))
+    group = ["org_id", "year", "student", *[d for d in spec.by if d != "task"]]
+    definitions = [(name, *next(iter(agg.items()))) for name, agg in ps.get("measures", {}).items()]
+    for name, fn, arg in definitions:
+        if fn == "sum_top":
+            window = ibis.window(group_by=group, order_by=ibis.desc(arg["column"]))
+            rows = rows.mutate(**{f"_rank_{name}": ibis.row_number().over(window)})
+    measures: dict[str, ir.Scalar] = {}
+    for name, fn, arg in definitions:
+        col = rows[arg["column"] if isinstance(arg, dict) else arg]
+        if fn == "sum_top":
+            # row_number() is 0-based in Ibis
+            top = rows[f"_rank_{name}"] < int(arg["n"])
+            measures[name] = (top & col.notnull()).ifelse(col.cast("float64"), 0.0).sum()
+        elif fn == "sum":
+            measures[name] = col.cast("float64").sum()
+        elif fn == "mean":
+            measures[name] = col.cast("float64").mean()
+        else:
+            measures[name] = getattr(col, fn)()
+    students = rows.group_by(group).aggregate(**measures)
+    semi = ps.get("with_students_in")
+    if semi:
+        other = src(semi["table"])
+        other = other.filter(condition(other, semi.get("where"), thresholds))
+        keyed = other.select("org_id", "year", "student").distinct()
+        students = students.semi_join(keyed, ["org_id", "year", "student"])
+    denom = condition(students, f.get("denominator"), thresholds)
+    keys = ("org_id", "year", *[d for d in spec.by if d != "task"])
+    numer = denom & condition(students, f.get("numerator"), thresholds)
+    if spec.kind == "share":
+        aggs = {"n0": _sum_if(numer), "d0": _sum_if(denom)}
+        mapping: tuple[str, str | None, str] = ("n0", "d0", "d0")
+    else:
+        aggs = {"n0": _sum_if(numer), "d0": _sum_if(denom)}
+        mapping = ("n0", None, "d0")
+    expr = students.group_by(list(keys)).aggregate(**aggs)
+    return Query(
+        f"{spec.code}:per_student",
+        spec.table,
+        expr,
+        keys,
+        {spec.code: mapping},
+        procedures_of(f.get("where")),
+    )
+
+
+def compile_all(
+    specs: list[IndicatorSpec],
+    thresholds: Thresholds,
+    *,
+    org_ids: list[int] | None = None,
+    years: list[int] | None = None,
+) -> list[Query]:
+    """Every query the fact indicators of ``specs`` need, in a stable order; ``org_ids`` and
+    ``years`` restrict the facts read (an incremental run after one school's batch)."""
+    src = source(org_ids=org_ids, years=years)
+    queries: list[Query] = []
+    for table in TABLES:
+        q = compile_additive(table, specs, thresholds, src)
+        if q is not None:
+            queries.append(q)
+    for spec in specs:
+        if spec.table is None or spec.kind not in {"count", "share", "mean", "sum", "presence"}:
+            continue
+        if "per_student" in spec.formula:
+            queries.append(compile_per_student(spec, thresholds, src))
+        elif spec.formula.get("distinct"):
+            queries.append(compile_distinct(spec, thresholds, src))
+    return queries
