@@ -131,7 +131,8 @@ def condition(t: ir.Table, flt: dict[str, Any] | None, thresholds: Thresholds) -
         else:
             parts.append(col == _operand(t, cond, thresholds))
     if not parts:
-        return ibis.literal(True)
+        # a column expression, not a literal: it must stay a per-row value inside aggregates
+        return t.org_id.notnull()
     out = parts[0]
     for p in parts[1:]:
         out = out & p
