@@ -1,0 +1,363 @@
+"""What the rest of msoko reads about indicators: values through the access policy, and
+values read against their norms (``reading.py``).
+
+``scope`` is an ``OrgScope`` built from the policy (``OrgScope.for_user(user)``): school rows
+of the organisations it holds and the aggregate rows of their municipalities and regions.
+``scope=None`` is the unscoped read of system code (analysis jobs, the command line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from msoko.facts.store import OrgScope
+from msoko.indicators import values as value_store
+from msoko.indicators.models import IndicatorDefinition, Norm
+from msoko.indicators.reading import read_one, scores
+
+DIM_FILL = {"subject": "", "grade": -1, "task": ""}
+KEY = ["indicator", "level", "entity", "subject", "grade", "task"]
+
+
+@dataclass(frozen=True)
+class Visibility:
+    org_ids: frozenset[int] | None
+    territory_ids: frozenset[int] | None
+
+
+def visibility(scope: OrgScope | None) -> Visibility:
+    """The organisations and territories whose rows a scope may read."""
+    if scope is None:
+        return Visibility(None, None)
+    from msoko.registry.models import Organisation, Territory
+
+    munis = set(
+        Organisation.objects.filter(pk__in=scope.org_ids)
+        .values_list("territory_id", flat=True)
+        .distinct()
+    )
+    regions = set(
+        Territory.objects.filter(pk__in=munis, parent__isnull=False).values_list("parent_id", flat=True)
+    )
+    return Visibility(frozenset(scope.org_ids), frozenset(munis | regions))
+
+
+def _normalise(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df["subject"] = df["subject"].fillna("").astype(str)
+    df["task"] = df["task"].fillna("").astype(str)
+    df["grade"] = pd.to_numeric(df["grade"], errors="coerce").fillna(-1).astype("int64")
+    df["year"] = df["year"].astype("int64")
+    df["entity"] = np.where(df["level"] == "school", df["org_id"], df["territory_id"])
+    df["entity"] = pd.to_numeric(df["entity"], errors="coerce").astype("Int64")
+    return df
+
+
+def values_frame(
+    codes: Iterable[str] | None,
+    *,
+    scope: OrgScope | None,
+    years: Iterable[int] | None = None,
+    level: str | None = None,
+    catalogs: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Stored values (indicator, level, org_id, territory_id, year, subject, grade, task,
+    value, numerator, denominator, n, source, batches, run_id) that ``scope`` may read."""
+    vis = visibility(scope)
+    return value_store.read(
+        org_ids=vis.org_ids,
+        territory_ids=vis.territory_ids,
+        indicators=list(codes) if codes is not None else None,
+        catalogs=list(catalogs) if catalogs is not None else None,
+        years=list(years) if years is not None else None,
+        levels=[level] if level else None,
+    )
+
+
+def _match(
+    df: pd.DataFrame,
+    *,
+    organisation_id: int | None,
+    territory_id: int | None,
+    subject: str | None,
+    grade: int | None,
+    task: str | None = None,
+) -> pd.DataFrame:
+    if organisation_id is not None:
+        df = df[(df["level"] == "school") & (df["org_id"] == organisation_id)]
+    elif territory_id is not None:
+        df = df[(df["level"] != "school") & (df["territory_id"] == territory_id)]
+    df = df[df["subject"].isna()] if subject is None else df[df["subject"] == subject]
+    df = df[df["grade"].isna()] if grade is None else df[df["grade"] == grade]
+    return df[df["task"].isna()] if task is None else df[df["task"] == task]
+
+
+def series(
+    code: str,
+    *,
+    scope: OrgScope | None,
+    organisation_id: int | None = None,
+    territory_id: int | None = None,
+    subject: str | None = None,
+    grade: int | None = None,
+) -> dict[int, float | None]:
+    """Year → value of one indicator for one organisation or territory."""
+    df = values_frame([code], scope=scope)
+    df = _match(df, organisation_id=organisation_id, territory_id=territory_id, subject=subject, grade=grade)
+    return {
+        int(y): (None if pd.isna(v) else float(v))
+        for y, v in sorted(zip(df["year"], df["value"], strict=True))
+    }
+
+
+def value_at(
+    code: str,
+    year: int,
+    *,
+    scope: OrgScope | None,
+    organisation_id: int | None = None,
+    territory_id: int | None = None,
+    subject: str | None = None,
+    grade: int | None = None,
+) -> float | None:
+    return series(
+        code,
+        scope=scope,
+        organisation_id=organisation_id,
+        territory_id=territory_id,
+        subject=subject,
+        grade=grade,
+    ).get(int(year))
+
+
+def definitions(codes: Iterable[str] | None = None, catalog: str | None = None) -> dict[str, IndicatorDefinition]:
+    qs = IndicatorDefinition.objects.select_related("catalog")
+    if codes is not None:
+        qs = qs.filter(code__in=list(codes))
+    if catalog is not None:
+        qs = qs.filter(catalog__code=catalog)
+    return {d.code: d for d in qs}
+
+
+class _Geo:
+    def __init__(self) -> None:
+        from msoko.registry.models import Organisation, Territory
+
+        self.parent = dict(Territory.objects.filter(parent__isnull=False).values_list("pk", "parent_id"))
+        self.org_muni = dict(Organisation.objects.values_list("pk", "territory_id"))
+
+    def territory_of(self, level: str, entity: int) -> int | None:
+        if level == "school":
+            return self.org_muni.get(entity)
+        return entity
+
+    def parent_of(self, level: str, entity: int) -> tuple[str, int] | None:
+        """The level above and its territory: a school's municipality, a municipality's region."""
+        if level == "school":
+            muni = self.org_muni.get(entity)
+            return ("municipality", muni) if muni else None
+        if level == "municipality":
+            region = self.parent.get(entity)
+            return ("region", region) if region else None
+        return None
+
+
+def _norm_rows(codes: list[str]) -> dict[str, list[Norm]]:
+    out: dict[str, list[Norm]] = {}
+    for norm in Norm.objects.filter(indicator__code__in=codes).select_related("indicator"):
+        out.setdefault(norm.indicator.code, []).append(norm)
+    return out
+
+
+def _pick_norm(norms: list[Norm], territories: list[int | None], year: int) -> Norm | None:
+    for territory in territories:
+        for want_year in (year, None):
+            for norm in norms:
+                if norm.territory_id == territory and norm.year == want_year:
+                    return norm
+    return None
+
+
+def readings(
+    *,
+    scope: OrgScope | None,
+    year: int,
+    codes: Iterable[str] | None = None,
+    catalog: str | None = None,
+    level: str | None = None,
+    entities: Iterable[int] | None = None,
+) -> list[dict[str, Any]]:
+    """Values of ``year`` read against norms and last year, with colour, score, interval and
+    suppression, and each value's history (for sparklines); one dict per row visible to
+    ``scope``. ``entities`` limits to some organisations (school level) or territories."""
+    defs = definitions(codes, catalog)
+    if not defs:
+        return []
+    code_list = sorted(defs)
+    visible = _normalise(values_frame(code_list, scope=scope, level=level))
+    if visible.empty:
+        return []
+    if entities is not None:
+        visible = visible[visible["entity"].isin(list(entities))]
+    # everything of these indicators (unscoped) to resolve references and rank peers; only
+    # derived figures (a norm, a score) leave this function, never another school's row
+    everything = _normalise(value_store.read(org_ids=None, territory_ids=None, indicators=code_list))
+    geo = _Geo()
+    current = visible[visible["year"] == year]
+    history = (
+        visible.sort_values("year")
+        .groupby(KEY, sort=False, dropna=False)
+        .apply(lambda g: [(int(y), None if pd.isna(v) else float(v)) for y, v in zip(g["year"], g["value"], strict=True)], include_groups=False)
+        .to_dict()
+    )
+    prev_index = {
+        tuple(k): v
+        for k, v in zip(
+            everything[everything["year"] == year - 1][KEY].itertuples(index=False, name=None),
+            everything[everything["year"] == year - 1]["value"],
+            strict=True,
+        )
+    }
+    cur_all = everything[everything["year"] == year]
+    by_key_value = {
+        tuple(k): v for k, v in zip(cur_all[KEY].itertuples(index=False, name=None), cur_all["value"], strict=True)
+    }
+    # peers for the 0–100 score: same indicator, breakdown and level under the same parent
+    peer_scores: dict[tuple[Any, ...], float] = {}
+    cur_all = cur_all.assign(
+        parent=[
+            (geo.parent_of(lv, int(e)) or (None, None))[1] if pd.notna(e) else None
+            for lv, e in zip(cur_all["level"], cur_all["entity"], strict=True)
+        ]
+    )
+    for (code, lv, _s, _g, _t, _p), grp in cur_all.groupby(
+        ["indicator", "level", "subject", "grade", "task", "parent"], sort=False, dropna=False
+    ):
+        n_ok = grp["n"].fillna(np.inf) >= int(defs[code].min_group)
+        sc = scores(grp["value"].where(n_ok), defs[code].direction)
+        for k, s in zip(grp[KEY].itertuples(index=False, name=None), sc, strict=True):
+            if not pd.isna(s):
+                peer_scores[tuple(k)] = float(s)
+    norms = _norm_rows(code_list)
+    out: list[dict[str, Any]] = []
+    for row in current.itertuples(index=False):
+        d = defs[row.indicator]
+        spec = d.spec
+        entity = int(row.entity)
+        key = (row.indicator, row.level, row.entity, row.subject, row.grade, row.task)
+        territory = geo.territory_of(row.level, entity)
+        chain = [territory, geo.parent.get(territory) if territory else None, None]
+        norm_value, norm_label = _resolve_norm(
+            spec, norms.get(row.indicator, []), chain, year, row, by_key_value, cur_all, geo
+        )
+        previous = prev_index.get(key)
+        reading = read_one(
+            spec,
+            value=None if pd.isna(row.value) else float(row.value),
+            numerator=None if pd.isna(row.numerator) else float(row.numerator),
+            denominator=None if pd.isna(row.denominator) else float(row.denominator),
+            n=None if pd.isna(row.n) else float(row.n),
+            previous=None if previous is None or pd.isna(previous) else float(previous),
+            norm=norm_value,
+        )
+        suppressed = reading["suppressed"]
+        out.append(
+            {
+                "indicator": row.indicator,
+                "name": d.name,
+                "unit": d.unit,
+                "direction": d.direction,
+                "section": d.section,
+                "catalog": d.catalog.code,
+                "level": row.level,
+                "org_id": None if pd.isna(row.org_id) else int(row.org_id),
+                "territory_id": None if pd.isna(row.territory_id) else int(row.territory_id),
+                "year": year,
+                "subject": row.subject or None,
+                "grade": None if row.grade == -1 else int(row.grade),
+                "task": row.task or None,
+                "numerator": None if suppressed or pd.isna(row.numerator) else float(row.numerator),
+                "denominator": None if suppressed or pd.isna(row.denominator) else float(row.denominator),
+                "n": None if pd.isna(row.n) else float(row.n),
+                "source": row.source,
+                "batches": row.batches,
+                "run_id": None if pd.isna(row.run_id) else int(row.run_id),
+                "norm_label": norm_label,
+                "score": None if suppressed else peer_scores.get(key),
+                "history": [] if suppressed else history.get(key, []),
+                **reading,
+            }
+        )
+    return out
+
+
+def _resolve_norm(
+    spec: dict[str, Any],
+    norms: list[Norm],
+    chain: list[int | None],
+    year: int,
+    row: Any,
+    by_key_value: dict[tuple[Any, ...], Any],
+    cur_all: pd.DataFrame,
+    geo: _Geo,
+) -> tuple[float | None, str]:
+    """The norm of one value and where it comes from."""
+    picked = _pick_norm(norms, chain, year)
+    if picked is not None:
+        reference = picked.reference
+        value = picked.value
+        label = "норма муниципалитета" if picked.territory_id else "норма"
+    else:
+        raw = spec.get("norm") or {}
+        reference = raw.get("reference", "value")
+        by_year = {int(k): v for k, v in (raw.get("by_year") or {}).items()}
+        value = by_year.get(year, raw.get("value"))
+        label = "норма по документу"
+        if reference == "value" and value is None:
+            reference = "parent"
+            label = ""
+    if reference == "value":
+        return (None if value is None else float(value)), label
+    dims = (row.subject, row.grade, row.task)
+    entity = int(row.entity)
+    if reference == "parent":
+        parent = geo.parent_of(row.level, entity)
+        if parent is None:
+            return None, ""
+        v = by_key_value.get((row.indicator, parent[0], parent[1], *dims))
+        label = "среднее по муниципалитету" if parent[0] == "municipality" else "среднее по региону"
+        return (None if v is None or pd.isna(v) else float(v)), label
+    territory = geo.territory_of(row.level, entity)
+    region = geo.parent.get(territory) if territory else None
+    if row.level == "region":
+        region = entity
+    if reference == "region_average":
+        v = by_key_value.get((row.indicator, "region", region, *dims))
+        return (None if v is None or pd.isna(v) else float(v)), "среднее по региону"
+    if reference == "municipality_average":
+        v = by_key_value.get((row.indicator, "municipality", territory, *dims))
+        return (None if v is None or pd.isna(v) else float(v)), "среднее по муниципалитету"
+    level = "municipality" if reference == "best_municipality" else "school"
+    peers = cur_all[
+        (cur_all["indicator"] == row.indicator)
+        & (cur_all["level"] == level)
+        & (cur_all["subject"] == row.subject)
+        & (cur_all["grade"] == row.grade)
+        & (cur_all["task"] == row.task)
+    ]
+    if level == "municipality":
+        peers = peers[peers["entity"].map(lambda e: geo.parent.get(int(e)) == region)]
+    else:
+        peers = peers[peers["territory_id"] == territory]
+    peers = peers[peers["n"].fillna(np.inf) >= int(spec.get("min_group", 5))]
+    if peers.empty:
+        return None, ""
+    best = peers["value"].min() if spec.get("direction") == "lower" else peers["value"].max()
+    return (None if pd.isna(best) else float(best)), (
+        "лучший муниципалитет" if level == "municipality" else "лучшая организация"
+    )
