@@ -235,7 +235,7 @@ def readings(
             for lv, e in zip(cur_all["level"], cur_all["entity"], strict=True)
         ]
     )
-    for (code, lv, _s, _g, _t, _p), grp in cur_all.groupby(
+    for (code, _lv, _s, _g, _t, _p), grp in cur_all.groupby(
         ["indicator", "level", "subject", "grade", "task", "parent"], sort=False, dropna=False
     ):
         n_ok = grp["n"].fillna(np.inf) >= int(defs[code].min_group)

@@ -130,13 +130,24 @@ def condition(t: ir.Table, flt: dict[str, Any] | None, thresholds: Thresholds) -
                     parts.append(~col.isin(value))
         else:
             parts.append(col == _operand(t, cond, thresholds))
+    return conj(t, *parts)
+
+
+def conj(t: ir.Table, *conds: ir.BooleanValue | None) -> ir.BooleanValue:
+    """``a & b & …`` of the conditions given; with none, a condition true for every row (a
+    column expression, not a literal: it must stay a per-row value inside aggregates)."""
+    parts = [c for c in conds if c is not None and not _is_all(c)]
     if not parts:
-        # a column expression, not a literal: it must stay a per-row value inside aggregates
         return t.org_id.notnull()
     out = parts[0]
     for p in parts[1:]:
         out = out & p
     return out
+
+
+def _is_all(cond: ir.BooleanValue) -> bool:
+    op = cond.op()
+    return type(op).__name__ == "NotNull" and getattr(op.arg, "name", None) == "org_id"
 
 
 def procedures_of(flt: dict[str, Any] | None) -> frozenset[str] | None:
@@ -181,18 +192,18 @@ def _additive_columns(
 ) -> tuple[dict[str, ir.Scalar], tuple[str, str | None, str]]:
     f = spec.formula
     where = condition(t, f.get("where"), thresholds)
-    denom = where & condition(t, f.get("denominator"), thresholds)
+    denom = conj(t, where, condition(t, f.get("denominator"), thresholds))
     num, den, n = f"n{i}", f"d{i}", f"c{i}"
     kind = spec.kind
     if kind == "share":
-        numer = denom & condition(t, f.get("numerator"), thresholds)
+        numer = conj(t, denom, condition(t, f.get("numerator"), thresholds))
         return {num: _sum_if(numer), den: _sum_if(denom)}, (num, den, den)
     if kind in {"count", "presence"}:
-        cond = denom & condition(t, f.get("numerator"), thresholds)
+        cond = conj(t, denom, condition(t, f.get("numerator"), thresholds))
         return {num: _sum_if(cond), n: _sum_if(denom)}, (num, None, n)
     if kind in {"mean", "sum"}:
         col = t[f["column"]]
-        has = where & col.notnull()
+        has = conj(t, where, col.notnull())
         aggs: dict[str, ir.Scalar] = {
             num: has.ifelse(col.cast("float64"), 0.0).sum(),
             n: _sum_if(has),
@@ -200,7 +211,7 @@ def _additive_columns(
         return aggs, (num, n if kind == "mean" else None, n)
     if kind == "task_share_of_max":
         col = t.score
-        has = where & col.notnull()
+        has = conj(t, where, col.notnull())
         aggs = {num: has.ifelse(col.cast("float64"), 0.0).sum(), n: _sum_if(has)}
         # the denominator (tasks solved × maximum score) is joined after the query
         return aggs, (num, n, n)
@@ -233,10 +244,11 @@ def compile_distinct(spec: IndicatorSpec, thresholds: Thresholds, src: Source) -
     breakdown, since distinct counts do not add up over finer groups."""
     f = spec.formula
     t = src(str(spec.table))
-    cond = (
-        condition(t, f.get("where"), thresholds)
-        & condition(t, f.get("denominator"), thresholds)
-        & condition(t, f.get("numerator"), thresholds)
+    cond = conj(
+        t,
+        condition(t, f.get("where"), thresholds),
+        condition(t, f.get("denominator"), thresholds),
+        condition(t, f.get("numerator"), thresholds),
     )
     keys = ("org_id", "year", *spec.by)
     src = t.filter(cond)
@@ -271,7 +283,7 @@ def compile_per_student(spec: IndicatorSpec, thresholds: Thresholds, src: Source
         if fn == "sum_top":
             # row_number() is 0-based in Ibis
             top = rows[f"_rank_{name}"] < int(arg["n"])
-            measures[name] = (top & col.notnull()).ifelse(col.cast("float64"), 0.0).sum()
+            measures[name] = conj(rows, top, col.notnull()).ifelse(col.cast("float64"), 0.0).sum()
         elif fn == "sum":
             measures[name] = col.cast("float64").sum()
         elif fn == "mean":
@@ -287,7 +299,7 @@ def compile_per_student(spec: IndicatorSpec, thresholds: Thresholds, src: Source
         students = students.semi_join(keyed, ["org_id", "year", "student"])
     denom = condition(students, f.get("denominator"), thresholds)
     keys = ("org_id", "year", *[d for d in spec.by if d != "task"])
-    numer = denom & condition(students, f.get("numerator"), thresholds)
+    numer = conj(students, denom, condition(students, f.get("numerator"), thresholds))
     if spec.kind == "share":
         aggs = {"n0": _sum_if(numer), "d0": _sum_if(denom)}
         mapping: tuple[str, str | None, str] = ("n0", "d0", "d0")

@@ -479,6 +479,17 @@ def compute(
         | _form_years()
     )
     orgs = sorted(int(o) for o in org_ids) if org_ids else None
+    if orgs is not None:
+        from msoko.indicators.models import ValueFile
+
+        have = set(
+            ValueFile.objects.filter(
+                is_active=True, catalog__in=list(specs_by_catalog), year__in=all_years
+            ).values_list("catalog", "year")
+        )
+        if len(have) < len(specs_by_catalog) * len(all_years):
+            # nothing stored yet to take the other schools' rows from: compute everything
+            orgs = None
     run = ComputationRun.objects.create(
         engine=eng.name,
         trigger=trigger,
@@ -617,3 +628,56 @@ def _catalog_frames(
     combined = pd.concat(every, ignore_index=True)
     combined = value_store.conform(combined)
     return {int(y): part.reset_index(drop=True) for y, part in combined.groupby("year", sort=True)}
+
+
+def recompute_after_batch(batch_id: int, *, user: Any = None) -> RunResult | None:
+    """Recompute what one import batch (loaded or rolled back) affects: the catalogs whose
+    fact indicators read its tables (and those derived from them), for its years and, when
+    the batch names its organisations, for those organisations only. Nothing to do when no
+    indicator reads its tables."""
+    batch = ImportBatch.objects.get(pk=batch_id)
+    files = list(FactFile.objects.filter(batch=batch).values_list("table", "year"))
+    if not files:
+        return None
+    tables = {t for t, _ in files}
+    years = sorted({int(y) for _, y in files if y is not None})
+    specs = load_specs()
+    touched = {
+        catalog
+        for catalog, items in specs.items()
+        if any(s.kind in FACT_KINDS and s.table in tables for s in items)
+    }
+    if not touched:
+        return None
+    # catalogs with indicators derived from indicators of the touched ones
+    codes = {s.code for c in touched for s in specs[c]}
+    changed = True
+    while changed:
+        changed = False
+        for catalog, items in specs.items():
+            if catalog not in touched and any(set(s.depends_on) & codes for s in items):
+                touched.add(catalog)
+                codes |= {s.code for s in items}
+                changed = True
+    scope = [int(o) for o in (batch.scope or [])]
+    return compute(
+        catalogs=sorted(touched),
+        years=years,
+        org_ids=scope or None,
+        trigger=f"пакет загрузки № {batch.pk}",
+        user=user,
+    )
+
+
+def recompute_quietly(batch_id: int, *, user: Any = None) -> RunResult | None:
+    """``recompute_after_batch`` for the import pipeline: a failure is recorded on the run
+    (and logged), never undoes the import that has already been committed."""
+    import logging
+
+    try:
+        return recompute_after_batch(batch_id, user=user)
+    except Exception:
+        logging.getLogger("msoko.indicators").exception(
+            "Пересчёт показателей после пакета № %s не удался", batch_id
+        )
+        return None

@@ -41,15 +41,19 @@ class DuckDBEngine:
 
     def bind(self, table: str, paths: list[str]) -> None:
         raw = self.con.con
+        # ``table`` is a key of facts.schema.TABLES and ``paths`` are the store's own files
+        # (quoted); a view's query cannot take parameters
+        if table not in TABLES:
+            raise ValueError(table)
         if paths:
             files = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
             raw.execute(
-                f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM read_parquet([{files}], '
+                f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM read_parquet([{files}], '  # noqa: S608
                 "union_by_name = true)"
             )
         else:
             raw.register(f"_empty_{table}", TABLES[table].empty_table())
-            raw.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "_empty_{table}"')
+            raw.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "_empty_{table}"')  # noqa: S608
 
     def execute(self, expr: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expr)

@@ -934,6 +934,10 @@ def run_import(
         result.status = "errors"
         return result
     result.status = "dry_run" if dry_run else "ok"
+    if not dry_run and result.batch_id:
+        from msoko.indicators.compute import recompute_quietly
+
+        recompute_quietly(result.batch_id, user=user)
     return result
 
 
@@ -1000,4 +1004,7 @@ def rollback(batch_id: int, *, user: Any = None) -> ImportBatch:
             status=ImportBatch.Status.ACTIVE, replaced_by=None
         )
     record("rollback", model="facts.ImportBatch", object_id=batch.pk, object_repr=str(batch), actor=user)
+    from msoko.indicators.compute import recompute_quietly
+
+    transaction.on_commit(lambda: recompute_quietly(batch.pk, user=user))
     return batch

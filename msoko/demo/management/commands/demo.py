@@ -67,6 +67,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Строю демонстрационные данные: seed {seed}, размер {size}.")
         result = build_demo(seed, size, progress=self.stdout.write)
         self._report(result)
+        self._compute_indicators()
         if options["no_serve"]:
             return
         host, port = options["host"], options["port"]
@@ -75,6 +76,16 @@ class Command(BaseCommand):
         from msoko.web.management.commands.serve import serve
 
         serve(host, port)
+
+    def _compute_indicators(self) -> None:
+        from msoko.indicators.catalog import sync_builtin
+        from msoko.indicators.compute import compute
+
+        sync_builtin()
+        run = compute(trigger="demo")
+        self.stdout.write(
+            f"Показатели рассчитаны: {_n(run.rows)} значений за {run.seconds:.1f} с."
+        )
 
     def _report(self, r: DemoResult) -> None:
         w = self.stdout.write

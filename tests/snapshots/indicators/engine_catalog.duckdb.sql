@@ -1,0 +1,722 @@
+-- student_results:additive
+SELECT
+  "t1"."org_id",
+  "t1"."year",
+  "t1"."procedure",
+  "t1"."subject",
+  "t1"."grade",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'OGE'
+      )
+      AND (
+        "t1"."mark" IS NOT NULL
+      )
+      AND (
+        "t1"."mark" = 2
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "n0",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'OGE'
+      ) AND (
+        "t1"."mark" IS NOT NULL
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "d0",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'EGE'
+      )
+      AND (
+        "t1"."test_score" IS NOT NULL
+      )
+      AND (
+        "t1"."test_score" < CASE
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'bio'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 36.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'bio'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 36.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'bio'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 36.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'chem'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 36.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'chem'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 36.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'chem'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 36.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'eng'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 22.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'eng'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 22.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'eng'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 22.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'geo'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 37.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'geo'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 37.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'geo'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 37.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'hist'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 32.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'hist'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 32.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'hist'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 32.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'inf'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 40.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'inf'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 40.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'inf'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 40.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'lit'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 32.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'lit'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 32.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'lit'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 32.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'math_profile'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 27.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'math_profile'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 27.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'math_profile'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 27.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'phys'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 36.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'phys'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 36.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'phys'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 36.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'ru'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 24.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'ru'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 24.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'ru'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 24.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'soc'
+          )
+          AND (
+            "t1"."year" = 2023
+          )
+          THEN 42.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'soc'
+          )
+          AND (
+            "t1"."year" = 2024
+          )
+          THEN 42.0
+          WHEN (
+            "t1"."procedure" = 'EGE'
+          )
+          AND (
+            "t1"."subject" = 'soc'
+          )
+          AND (
+            "t1"."year" = 2025
+          )
+          THEN 42.0
+          ELSE CAST(NULL AS DOUBLE)
+        END
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "n1",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'EGE'
+      ) AND (
+        "t1"."test_score" IS NOT NULL
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "d1",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      )
+      AND (
+        "t1"."mark" IS NOT NULL
+      )
+      AND (
+        "t1"."journal_mark" IS NOT NULL
+      )
+      AND (
+        "t1"."mark" < "t1"."journal_mark"
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "n2",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      )
+      AND (
+        "t1"."mark" IS NOT NULL
+      )
+      AND (
+        "t1"."journal_mark" IS NOT NULL
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "d2",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      ) AND (
+        "t1"."primary_score" IS NOT NULL
+      )
+      THEN "t1"."primary_score"
+      ELSE 0.0
+    END
+  ) AS "n3",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      ) AND (
+        "t1"."primary_score" IS NOT NULL
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "c3",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      ) AND (
+        "t1"."primary_score" IS NOT NULL
+      )
+      THEN "t1"."primary_score"
+      ELSE 0.0
+    END
+  ) AS "n4",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      ) AND (
+        "t1"."primary_score" IS NOT NULL
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "c4"
+FROM (
+  SELECT
+    *
+  FROM "student_results" AS "t0"
+  WHERE
+    "t0"."procedure" IN ('EGE', 'OGE', 'VPR')
+) AS "t1"
+GROUP BY
+  1,
+  2,
+  3,
+  4,
+  5;
+
+-- task_scores:additive
+SELECT
+  "t1"."org_id",
+  "t1"."year",
+  "t1"."procedure",
+  "t1"."subject",
+  "t1"."grade",
+  "t1"."task",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      ) AND (
+        "t1"."score" IS NOT NULL
+      )
+      THEN CAST("t1"."score" AS DOUBLE)
+      ELSE 0.0
+    END
+  ) AS "n0",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      ) AND (
+        "t1"."score" IS NOT NULL
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "c0",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      ) AND (
+        "t1"."score" IS NOT NULL
+      )
+      THEN CAST("t1"."score" AS DOUBLE)
+      ELSE 0.0
+    END
+  ) AS "n1",
+  SUM(
+    CASE
+      WHEN (
+        "t1"."procedure" = 'VPR'
+      ) AND (
+        "t1"."score" IS NOT NULL
+      )
+      THEN 1
+      ELSE 0
+    END
+  ) AS "c1"
+FROM (
+  SELECT
+    *
+  FROM "task_scores" AS "t0"
+  WHERE
+    "t0"."procedure" IN ('VPR')
+) AS "t1"
+GROUP BY
+  1,
+  2,
+  3,
+  4,
+  5,
+  6;
+
+-- olympiad_results:additive
+SELECT
+  "t0"."org_id",
+  "t0"."year",
+  "t0"."procedure",
+  "t0"."subject",
+  "t0"."grade",
+  SUM(CASE WHEN "t0"."score" IS NOT NULL THEN 1 ELSE 0 END) AS "n0",
+  SUM(CASE WHEN "t0"."score" IS NOT NULL THEN 1 ELSE 0 END) AS "c0"
+FROM "olympiad_results" AS "t0"
+GROUP BY
+  1,
+  2,
+  3,
+  4,
+  5;
+
+-- t.vpr_participants:distinct
+SELECT
+  "t1"."org_id",
+  "t1"."year",
+  COUNT(DISTINCT "t1"."student") AS "n0"
+FROM (
+  SELECT
+    *
+  FROM "student_results" AS "t0"
+  WHERE
+    "t0"."procedure" = 'VPR'
+) AS "t1"
+GROUP BY
+  1,
+  2;
+
+-- t.ege_all_70:per_student
+SELECT
+  "t2"."org_id",
+  "t2"."year",
+  SUM(CASE WHEN "t2"."lowest" >= 70 THEN 1 ELSE 0 END) AS "n0",
+  SUM(CASE WHEN "t2"."org_id" IS NOT NULL THEN 1 ELSE 0 END) AS "d0"
+FROM (
+  SELECT
+    "t1"."org_id",
+    "t1"."year",
+    "t1"."student",
+    MIN("t1"."test_score") AS "lowest"
+  FROM (
+    SELECT
+      *
+    FROM "student_results" AS "t0"
+    WHERE
+      "t0"."procedure" = 'EGE' AND "t0"."test_score" IS NOT NULL
+  ) AS "t1"
+  GROUP BY
+    1,
+    2,
+    3
+) AS "t2"
+GROUP BY
+  1,
+  2;
+
+-- t.ege_220:per_student
+SELECT
+  "t3"."org_id",
+  "t3"."year",
+  SUM(CASE WHEN (
+    "t3"."sat" >= 3
+  ) AND (
+    "t3"."best3" >= 220
+  ) THEN 1 ELSE 0 END) AS "n0",
+  SUM(CASE WHEN "t3"."sat" >= 3 THEN 1 ELSE 0 END) AS "d0"
+FROM (
+  SELECT
+    "t2"."org_id",
+    "t2"."year",
+    "t2"."student",
+    SUM(
+      CASE
+        WHEN (
+          "t2"."_rank_best3" < 3
+        ) AND (
+          "t2"."test_score" IS NOT NULL
+        )
+        THEN "t2"."test_score"
+        ELSE 0.0
+      END
+    ) AS "best3",
+    COUNT("t2"."test_score") AS "sat"
+  FROM (
+    SELECT
+      "t1"."batch_id",
+      "t1"."org_id",
+      "t1"."year",
+      "t1"."procedure",
+      "t1"."subject",
+      "t1"."grade",
+      "t1"."student",
+      "t1"."class_label",
+      "t1"."variant",
+      "t1"."primary_score",
+      "t1"."test_score",
+      "t1"."mark",
+      "t1"."journal_mark",
+      "t1"."passed",
+      "t1"."level",
+      ROW_NUMBER() OVER (
+        PARTITION BY "t1"."org_id", "t1"."year", "t1"."student"
+        ORDER BY "t1"."test_score" DESC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+      ) - 1 AS "_rank_best3"
+    FROM (
+      SELECT
+        *
+      FROM "student_results" AS "t0"
+      WHERE
+        "t0"."procedure" = 'EGE' AND "t0"."test_score" IS NOT NULL
+    ) AS "t1"
+  ) AS "t2"
+  GROUP BY
+    1,
+    2,
+    3
+) AS "t3"
+GROUP BY
+  1,
+  2;
+
+-- t.medallists_70:per_student
+SELECT
+  "t7"."org_id",
+  "t7"."year",
+  SUM(CASE WHEN "t7"."lowest" >= 70 THEN 1 ELSE 0 END) AS "n0",
+  SUM(CASE WHEN "t7"."org_id" IS NOT NULL THEN 1 ELSE 0 END) AS "d0"
+FROM (
+  SELECT
+    "t6"."org_id",
+    "t6"."year",
+    "t6"."student",
+    "t6"."lowest"
+  FROM (
+    SELECT
+      "t2"."org_id",
+      "t2"."year",
+      "t2"."student",
+      MIN("t2"."test_score") AS "lowest"
+    FROM (
+      SELECT
+        *
+      FROM "student_results" AS "t0"
+      WHERE
+        "t0"."procedure" = 'EGE' AND "t0"."test_score" IS NOT NULL
+    ) AS "t2"
+    GROUP BY
+      1,
+      2,
+      3
+  ) AS "t6"
+  SEMI JOIN (
+    SELECT DISTINCT
+      "t1"."org_id",
+      "t1"."year",
+      "t1"."student"
+    FROM "medals" AS "t1"
+    WHERE
+      "t1"."org_id" IS NOT NULL
+  ) AS "t4"
+    ON "t6"."org_id" = "t4"."org_id"
+    AND "t6"."year" = "t4"."year"
+    AND "t6"."student" = "t4"."student"
+) AS "t7"
+GROUP BY
+  1,
+  2;
