@@ -424,25 +424,34 @@ def derive(
     return out
 
 
-def batch_lookup(years: list[int]) -> Callable[[str, int, int], str]:
-    """``(table, year, org) → "12,15"``: the active batches of a table and year that hold
-    facts of that organisation (a batch's scope lists its organisations)."""
+def batch_lookup(years: list[int]) -> Callable[[str, pd.DataFrame], pd.DataFrame]:
+    """Adds to school rows of a fact table their ``batches``: "12,15" — the active batches
+    of that table and year that hold facts of that organisation (a batch's scope lists its
+    organisations; an empty scope means any)."""
     files = FactFile.objects.filter(batch__status=ImportBatch.Status.ACTIVE, year__in=years)
     per: dict[tuple[str, int], dict[int, list[int]]] = defaultdict(dict)
     for table, year, batch_id, scope in files.values_list(
         "table", "year", "batch_id", "batch__scope"
     ).distinct():
         per[(table, int(year))][int(batch_id)] = list(scope or [])
-    cache: dict[tuple[str, int, int], str] = {}
 
-    def lookup(table: str, year: int, org: int) -> str:
-        key = (table, year, org)
-        if key not in cache:
-            ids = [b for b, scope in per.get((table, year), {}).items() if not scope or org in scope]
-            cache[key] = ",".join(str(b) for b in sorted(ids))
-        return cache[key]
+    def add(table: str, school: pd.DataFrame) -> pd.DataFrame:
+        if school.empty:
+            return school.assign(batches=pd.Series(dtype="string"))
+        pairs = school[["year", "org_id"]].drop_duplicates()
+        labels = []
+        for year, org in zip(pairs["year"], pairs["org_id"], strict=True):
+            ids = [
+                b for b, scope in per.get((table, int(year)), {}).items()
+                if not scope or int(org) in scope
+            ]
+            labels.append(",".join(str(b) for b in sorted(ids)))
+        mapping = pairs.assign(batches=labels)
+        return school.drop(columns=["batches"], errors="ignore").merge(
+            mapping, on=["year", "org_id"], how="left"
+        )
 
-    return lookup
+    return add
 
 
 @dataclass
@@ -557,7 +566,7 @@ def _catalog_frames(
     forms: dict[str, pd.DataFrame],
     entered: dict[str, pd.DataFrame],
     geo: Geography,
-    lookup: Callable[[str, int, int], str],
+    lookup: Callable[[str, pd.DataFrame], pd.DataFrame],
     orgs: list[int] | None,
     catalog: str,
     years: list[int],
@@ -581,10 +590,7 @@ def _catalog_frames(
             school = _school_values(spec, new)
             school["level"] = "school"
             if spec.table:
-                school["batches"] = [
-                    lookup(spec.table, int(y), int(o))
-                    for y, o in zip(school["year"], school["org_id"], strict=True)
-                ]
+                school = lookup(spec.table, school)
             parts = [school[school["level"].isin(spec.levels)]] if "school" in spec.levels else []
             parts += roll_up(spec, school, geo)
             if "school" not in spec.levels:

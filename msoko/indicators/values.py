@@ -55,21 +55,25 @@ def root() -> Path:
 
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with exactly the store's columns and types (absent columns are nulls)."""
+    """``frame`` with exactly the store's columns and types (absent columns are nulls);
+    empty strings in text columns become nulls."""
     out = pd.DataFrame(index=frame.index)
     for name in COLUMNS:
         col = frame[name] if name in frame.columns else pd.Series(None, index=frame.index)
-        if name in {"org_id", "territory_id", "run_id"}:
-            col = pd.to_numeric(col, errors="coerce").astype("Int64")
-        elif name in {"year", "grade"}:
+        if name in {"org_id", "territory_id", "run_id", "year", "grade"}:
             col = pd.to_numeric(col, errors="coerce").astype("Int64")
         elif name in {"value", "numerator", "denominator", "n"}:
             col = pd.to_numeric(col, errors="coerce").astype("float64")
         else:
-            col = col.astype("object").where(col.notna(), None)
-            col = col.map(lambda v: None if v is None or v == "" else str(v))
+            col = col.astype("string")
+            col = col.mask(col == "")
         out[name] = col
     return out
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """A conformed frame as an Arrow table of the store's schema."""
+    return pa.Table.from_pandas(frame[COLUMNS], schema=SCHEMA, preserve_index=False)
 
 
 @dataclass
@@ -86,7 +90,7 @@ def write_pending(catalog: str, year: int, frame: pd.DataFrame) -> Pending:
     folder.mkdir(parents=True, exist_ok=True)
     run_id = int(frame["run_id"].iloc[0]) if len(frame) else 0
     final = folder / f"run-{run_id}-{uuid.uuid4().hex[:8]}.parquet"
-    table = pa.Table.from_pandas(conform(frame), schema=SCHEMA, preserve_index=False)
+    table = to_arrow(frame if list(frame.columns) == COLUMNS else conform(frame))
     tmp = final.with_suffix(".parquet.tmp")
     pq.write_table(table, tmp, compression="zstd")
     with tmp.open("rb+") as fh:
@@ -143,7 +147,8 @@ def _query(paths: list[str], where: str, params: list[Any]) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         sql = f"SELECT * FROM read_parquet(?) WHERE {where}"  # noqa: S608 - where is ours
-        return con.execute(sql, [paths, *params]).df()
+        table = con.execute(sql, [paths, *params]).fetch_arrow_table()
+        return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     finally:
         con.close()
 
