@@ -45,6 +45,7 @@ SIGNALS: dict[str, str] = {
 }
 
 VPR = "VPR"
+INFORMATIVE_TASKS = 3
 
 
 def _signal(code: str, fired: bool | None, figures: dict[str, Any], text: str) -> dict[str, Any]:
@@ -512,15 +513,33 @@ def olympiad(
         if n < 3:
             continue
         counts = g["answers"].value_counts()
-        dup = counts[counts > 1]
+        # only informative patterns: points on at least INFORMATIVE_TASKS tasks (a single
+        # point on one task is shared by chance far more than any model of chance says)
+        informative = (
+            counts.index.to_series()
+            .str.split(";")
+            .map(
+                lambda parts: (
+                    sum(1 for p in parts if p not in ("0", "", "0.0")) >= INFORMATIVE_TASKS
+                )
+            )
+        )
+        dup = counts[(counts > 1) & informative.to_numpy()]
         if dup.empty:
             continue
         observed_pairs = int((dup * (dup - 1) // 2).sum())
-        # Chance: within participants of the same total score, each task's points drawn
-        # independently from that score group's distribution (low scores leave few patterns).
+        # Chance: within bands of similar total score (at least 20 participants each), each
+        # task's points drawn independently from the band's distribution of that task — low
+        # scores leave few possible patterns, so chance coincidences there are expected.
         split = g["answers"].str.split(";", expand=True)
+        bands = max(1, n // 20)
+        band = (
+            pd.qcut(g["score"].rank(method="first"), bands, labels=False)
+            if bands > 1
+            else pd.Series(0, index=g.index)
+        )
         expected_pairs = 0.0
-        for _, same in split.groupby(g["score"].to_numpy()):
+        for _, same in split.groupby(band.to_numpy()):
             k = len(same)
             if k < 2:
                 continue
