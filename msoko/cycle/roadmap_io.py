@@ -632,7 +632,9 @@ def export_xlsx(roadmap: Any) -> bytes:
                 cell.alignment = wrap
     widths = {"number": 8, "content": 60, "deadline": 20, "expected_result": 30}
     for j, column in enumerate(columns, start=1):
-        letter = sheet.cell(1, j).column_letter
+        from openpyxl.utils import get_column_letter
+
+        letter = get_column_letter(j)
         sheet.column_dimensions[letter].width = widths.get(column["field"], 24)
     buffer = io.BytesIO()
     book.save(buffer)

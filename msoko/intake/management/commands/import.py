@@ -30,6 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--save-mapping", help="сохранить сопоставление этого файла под именем")
         parser.add_argument("--dry-run", action="store_true", help="только проверить, ничего не записывать")
         parser.add_argument("--user", help="от имени пользователя (его права на организации)")
+        # roadmap (msoko.cycle): msoko import roadmap FILE [--territory CODE] [--years 2022-2024]
+        parser.add_argument("--territory", help="roadmap: код территории")
+        parser.add_argument("--years", help="roadmap: период, например 2022-2024")
+        parser.add_argument("--title", help="roadmap: название дорожной карты")
 
     def handle(self, *positional: str, **opts: Any) -> None:
         kind: str = opts["kind"]
@@ -58,6 +62,12 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=opts["user"]).first()
             if user is None:
                 raise CommandError(f"Пользователь {opts['user']} не найден")
+        if kind == "roadmap":  # the management cycle's roadmaps, not a fact kind
+            from msoko.cycle.cli import run as import_roadmap
+
+            with acting_as(user, "командная строка"):
+                import_roadmap(args, opts, user=user, out=self.stdout, err=self.stderr)
+            return
         if kind == "rollback":
             if len(args) != 1 or not args[0].isdigit():
                 raise CommandError("msoko import rollback НОМЕР_ПАКЕТА")
