@@ -244,21 +244,30 @@ def compile_distinct(spec: IndicatorSpec, thresholds: Thresholds, src: Source) -
     breakdown, since distinct counts do not add up over finer groups."""
     f = spec.formula
     t = src(str(spec.table))
-    cond = conj(
-        t,
-        condition(t, f.get("where"), thresholds),
-        condition(t, f.get("denominator"), thresholds),
-        condition(t, f.get("numerator"), thresholds),
+    rows = t.filter(
+        conj(
+            t,
+            condition(t, f.get("where"), thresholds),
+            condition(t, f.get("denominator"), thresholds),
+        )
     )
     keys = ("org_id", "year", *spec.by)
-    src = t.filter(cond)
-    expr = src.group_by(list(keys)).aggregate(n0=src[f["distinct"]].nunique())
+    col = rows[f["distinct"]]
+    # the numerator counts inside the group (COUNT(DISTINCT …) FILTER): a school whose rows
+    # all fail it keeps its row with a zero instead of having no row at all
+    numerator = f.get("numerator")
+    if numerator:
+        aggs = {"n0": col.nunique(where=condition(rows, numerator, thresholds)), "d0": col.nunique()}
+        mapping: tuple[str, str | None, str] = ("n0", None, "d0")
+    else:
+        aggs, mapping = {"n0": col.nunique()}, ("n0", None, "n0")
+    expr = rows.group_by(list(keys)).aggregate(**aggs)
     return Query(
         f"{spec.code}:distinct",
         spec.table,
         expr,
         keys,
-        {spec.code: ("n0", None, "n0")},
+        {spec.code: mapping},
         procedures_of(f.get("where")),
     )
 
