@@ -49,7 +49,13 @@ INFORMATIVE_TASKS = 3
 
 
 def _signal(code: str, fired: bool | None, figures: dict[str, Any], text: str) -> dict[str, Any]:
-    return {"signal": code, "name": SIGNALS[code], "fired": fired, "figures": figures, "text": text}
+    return {
+        "signal": code,
+        "name": SIGNALS[code],
+        "fired": None if fired is None else bool(fired),
+        "figures": figures,
+        "text": text,
+    }
 
 
 def _r(x: Any, places: int = 2) -> float | None:
@@ -161,7 +167,7 @@ def _jump(
     left = hist[lo : cut - 2]
     right = hist[cut + 2 : hi + 1]
     m_left, m_right = float(left.mean()), float(right.mean())
-    centre_left, span = cut - 2 - (outer + 1) / 2, outer + 3
+    centre_left, span = cut - 2 - (outer + 1) / 2, outer + 4  # centres c−4 and c+3
 
     def line(x: float) -> float:
         return m_left + (m_right - m_left) * (x - centre_left) / span
