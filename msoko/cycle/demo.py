@@ -290,6 +290,6 @@ def fill_demo(municipality: Any, year: int, *, today: datetime.date | None = Non
             marks.append(ChecklistMark(territory=municipality, direction=d, item=item, year=year,
                                        met=k < met_count))
     ChecklistMark.objects.bulk_create(marks)
-    record("bulk", model="cycle.roadmap", object_repr="демонстрационный управленческий цикл",
+    record("bulk", model="cycle.Roadmap", object_repr="демонстрационный управленческий цикл",
            changes={k: v for k, v in counts.items() if k != "roadmaps"} | {"roadmaps": counts["roadmaps"]})
     return counts

@@ -15,6 +15,15 @@ from msoko.registry.models import Territory
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def formfield(field: Any, **kwargs: Any) -> Any:
+    """Model fields to form fields; a link typed without a scheme is taken as https://."""
+    from django.db import models
+
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class IndicatorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.code} — {obj.name}"[:160]
@@ -89,6 +98,7 @@ class MeasureForm(forms.ModelForm):
 class ReportForm(forms.ModelForm):
     class Meta:
         model = MeasureReport
+        formfield_callback = formfield
         fields = ["done_on", "document", "document_url", "implementation", "comment"]
         widgets = {"done_on": DATE, "comment": forms.Textarea(attrs={"rows": 2})}
 
@@ -124,6 +134,7 @@ class AnswerForm(forms.Form):
 class DecisionForm(forms.ModelForm):
     class Meta:
         model = Decision
+        formfield_callback = formfield
         fields = ["territory", "kind", "number", "date", "title", "basis", "basis_url", "direction",
                   "document_url", "measures", "recommendations"]
         widgets = {"date": DATE, "basis": forms.Textarea(attrs={"rows": 3}),

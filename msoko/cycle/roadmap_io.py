@@ -529,7 +529,7 @@ def import_roadmap(
         )
         record(
             "import",
-            model="cycle.roadmap",
+            model="cycle.Roadmap",
             object_id=roadmap.pk,
             object_repr=str(roadmap)[:500],
             changes={"measures": len(parsed.measures), "source": parsed.source},

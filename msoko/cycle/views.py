@@ -291,7 +291,7 @@ def _export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     else:
         data = roadmap_io.export_docx(roadmap)
         mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    record("export", model="cycle.roadmap", object_id=roadmap.pk, object_repr=str(roadmap)[:500],
+    record("export", model="cycle.Roadmap", object_id=roadmap.pk, object_repr=str(roadmap)[:500],
            changes={"format": kind, "measures": roadmap.measures.count()})
     response = HttpResponse(data, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="roadmap-{roadmap.pk}.{kind}"'
@@ -493,13 +493,23 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def decision_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    # a decision may order measures of several schools: each user sees only theirs
+    measures = set(scope.visible_measures(user).values_list("pk", flat=True))
+    recs = set(scope.visible_recommendations(user).values_list("pk", flat=True))
+    roadmaps = set(scope.visible_roadmaps(user).values_list("pk", flat=True))
+    rows = [
+        {
+            "decision": d,
+            "measures": [m for m in d.measures.all() if m.pk in measures],
+            "recommendations": [r for r in d.recommendations.all() if r.pk in recs],
+            "roadmaps": [r for r in d.roadmaps.all() if r.pk in roadmaps],
+        }
+        for d in scope.visible_decisions(user).prefetch_related("measures", "recommendations", "roadmaps")
+    ]
     return render(
         request,
         "cycle/decisions.html",
-        {
-            "decisions": scope.visible_decisions(user).prefetch_related("measures", "recommendations", "roadmaps"),
-            "can_manage": scope.can_manage(user),
-        },
+        {"rows": rows, "can_manage": scope.can_manage(user)},
     )
 
 
