@@ -34,7 +34,7 @@ from django.utils import timezone
 from msoko.facts import store
 from msoko.facts.models import FactFile, ImportBatch, MarkScale, TaskSpec
 from msoko.indicators import values as value_store
-from msoko.indicators.compiler import Query, Thresholds, compile_all
+from msoko.indicators.compiler import Query, Thresholds, compile_all, procedures_of
 from msoko.indicators.engines import Engine, make_engine
 from msoko.indicators.models import ComputationRun, IndicatorDefinition
 from msoko.indicators.spec import FACT_KINDS, IndicatorSpec, topological
@@ -202,10 +202,23 @@ def run_fact_queries(
                 )
                 frame["denominator"] = frame["denominator"] * frame["max_score"]
                 frame["n"] = frame["n"] / frame.groupby(
-                    ["org_id", "year", "procedure", "subject", "grade"], sort=False
+                    ["org_id", "year", "procedure", "subject", "grade"], sort=False, observed=True
                 )["task"].transform("count") if "task" not in spec.by else frame["n"]
             frame = frame[(frame["n"] > 0) | (frame["numerator"] > 0)]
-            out[code] = _to_rows(frame, spec.by)
+            procedures = procedures_of(spec.formula.get("where"))
+            if (
+                procedures is not None
+                and len(procedures) == 1
+                and set(q.keys) - {"procedure"} == {"org_id", "year", *spec.by}
+            ):
+                # already at the indicator's own grain: one procedure, no coarser breakdown
+                frame = frame.drop(columns=["procedure", "max_score"], errors="ignore")
+                for dim in DIMS:
+                    if dim not in frame.columns:
+                        frame[dim] = None
+                out[code] = frame
+            else:
+                out[code] = _to_rows(frame, spec.by)
     return out, sorted(batches), timings
 
 
@@ -331,7 +344,7 @@ def roll_up(spec: IndicatorSpec, school: pd.DataFrame, geo: Geography) -> list[p
         part = base.dropna(subset=[level])
         if part.empty:
             continue
-        g = part.groupby(keys, sort=False, dropna=False)
+        g = part.groupby(keys, sort=False, dropna=False, observed=True)
         if spec.rollup == "pooled":
             agg = g[["numerator", "denominator", "n"]].sum(min_count=1)
             agg["value"] = value_of(spec.kind, spec.unit, agg["numerator"], agg["denominator"])
@@ -343,7 +356,7 @@ def roll_up(spec: IndicatorSpec, school: pd.DataFrame, geo: Geography) -> list[p
             agg["value"] = agg["numerator"] / agg["denominator"].where(agg["denominator"] > 0)
         else:  # share_of_orgs / count_of_orgs
             positive = part.assign(_pos=(part["value"] > 0).astype("float64"))
-            g2 = positive.groupby(keys, sort=False, dropna=False)
+            g2 = positive.groupby(keys, sort=False, dropna=False, observed=True)
             agg = pd.DataFrame({"numerator": g2["_pos"].sum(), "denominator": g2["value"].count()})
             agg["n"] = agg["denominator"]
             if spec.rollup == "share_of_orgs":
@@ -391,8 +404,11 @@ def derive(
         else:
             m["value"] = m["numerator"] - m["denominator"]
         return m[m["level"].isin(spec.levels)]
-    # org_share: the share of organisations whose school value meets the condition
-    of = frames.get(f["of"], pd.DataFrame())
+    # org_share: the share of organisations whose school value meets the condition (with a
+    # list of indicators: meets it for at least one of them)
+    codes = f["of"] if isinstance(f["of"], list) else [f["of"]]
+    found = [frames[c] for c in codes if c in frames and not frames[c].empty]
+    of = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
     school = of[of["level"] == "school"] if not of.empty else of
     cond = f.get("condition", {"gt": 0})
     rows = []
@@ -409,8 +425,8 @@ def derive(
             for year in years:
                 part = school[(school["year"] == year) & school["org_id"].isin(members)]
                 part = part[part["value"].notna()]
-                meets = int(_compare(part["value"], cond).sum())
-                den = len(members) if f.get("denominator") == "all_schools" else len(part)
+                meets = int(part.loc[_compare(part["value"], cond), "org_id"].nunique())
+                den = len(members) if f.get("denominator") == "all_schools" else part["org_id"].nunique()
                 rows.append(
                     {"level": level, "org_id": pd.NA, "territory_id": territory, "year": year,
                      "numerator": float(meets), "denominator": float(den), "n": float(den)}
@@ -633,7 +649,8 @@ def _catalog_frames(
         return {}
     combined = pd.concat(every, ignore_index=True)
     combined = value_store.conform(combined)
-    return {int(y): part.reset_index(drop=True) for y, part in combined.groupby("year", sort=True)}
+    years_present = sorted(int(y) for y in combined["year"].dropna().unique())
+    return {y: combined[combined["year"] == y].reset_index(drop=True) for y in years_present}
 
 
 def recompute_after_batch(batch_id: int, *, user: Any = None) -> RunResult | None:
