@@ -230,13 +230,41 @@ def test_demo_fill_from_the_seeds(world: Any) -> None:
     from msoko.cycle.demo import fill_demo
     from msoko.cycle.models import Decision, PlanRow, Roadmap
 
-    counts = fill_demo(world.municipality, 2024, today=datetime.date(2025, 1, 15))
+    counts = fill_demo(world.municipality, 2025, today=datetime.date(2025, 1, 15))
     assert counts["roadmaps"] == {"strezhevoy-2021": 78, "sampur-2022-2024": 54, "goryachy-klyuch-2023-2024": 35}
     assert (counts["plan_rows"], counts["plan_measures"]) == (16, 49)
     assert Decision.objects.filter(territory=world.municipality).count() == 3
     assert PlanRow.objects.get(order=1).norm == 0.48
-    again = fill_demo(world.municipality, 2024, today=datetime.date(2025, 1, 15))
+    again = fill_demo(world.municipality, 2025, today=datetime.date(2025, 1, 15))
     assert again["roadmaps"] == counts["roadmaps"]
     assert Roadmap.objects.filter(territory=world.municipality).count() == 5  # 3 roadmaps, plan, recommendations
-    page = client_for(world.bob).get("/cycle/?year=2024").content.decode()
+    page = client_for(world.bob).get("/cycle/?year=2025").content.decode()
     assert 'data-direction="1"' in page and "50 %" in page
+
+
+def test_plan_rows_find_their_indicator_by_name(world: Any) -> None:
+    from msoko.cycle.demo import match_indicator
+    from msoko.indicators.catalog import load_text
+
+    load_text(
+        """
+catalog: motivating
+name: Мотивирующий мониторинг (проверка)
+indicators:
+  - code: mm.spt_share
+    name: "Доля обучающихся, принявших участие в СПТ"
+    unit: percent
+    direction: higher
+    formula: {kind: entered}
+  - code: mm.fot_share
+    name: "Доля фонда оплаты труда руководящих работников в общем фонде оплаты труда работников образовательных организаций в субъекте РФ, %"
+    unit: percent
+    direction: none
+    formula: {kind: entered}
+""",
+        file_name="motivating-test.yaml",
+    )
+    assert match_indicator("Доля обучающихся, принявших участие в СПТ (2021г.)", "motivating").code == "mm.spt_share"
+    fot = "Доля фонда оплаты труда руководящих работников в общем фонде оплаты труда работников образовательных организаций в субъекте РФ (2020 г.), %"
+    assert match_indicator(fot, "motivating").code == "mm.fot_share"
+    assert match_indicator("Работа с обращениями и сообщениями граждан", "motivating") is None

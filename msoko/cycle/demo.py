@@ -57,7 +57,12 @@ def parse_number(text: str) -> float | None:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[^а-яa-z0-9]+", " ", text.lower().replace("ё", "е")).strip()
+    """Lower case, «ё» as «е», no years in brackets («(2021г.)», «(2020 - 2021 учебный год)»)
+    or at the end («в 2021г»), no punctuation."""
+    t = text.lower().replace("ё", "е")
+    t = re.sub(r"\([^)]*20\d\d[^)]*\)", " ", t)
+    t = re.sub(r"\bв 20\d\d\s*г\w*\.?$", " ", t.strip())
+    return re.sub(r"[^а-яa-z0-9]+", " ", t).strip()
 
 
 def match_indicator(text: str, catalog: str) -> Any:
@@ -189,8 +194,12 @@ def _plan(municipality: Any, today: datetime.date) -> tuple[Any, int]:
     return plan, measures
 
 
-def _recommendations(municipality: Any, year: int, today: datetime.date) -> dict[str, int]:
-    """Recommendations from the demo's own results, sent, and a roadmap answering them."""
+def _recommendations(
+    municipality: Any, year: int, today: datetime.date, extra: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Recommendations from the demo's own results of ``year`` (and the ``extra`` findings),
+    sent, and a roadmap of the next academic year answering them: before = ``year``, after =
+    the next year's results."""
     from msoko.cycle.findings import all_findings
     from msoko.cycle.models import Measure, Recommendation, Roadmap
     from msoko.cycle.rules import generate
@@ -199,7 +208,7 @@ def _recommendations(municipality: Any, year: int, today: datetime.date) -> dict
     from msoko.registry.models import Organisation
 
     org_ids = list(Organisation.objects.filter(territory=municipality).values_list("pk", flat=True))
-    findings = all_findings(scope=OrgScope.of(org_ids), year=year)
+    findings = all_findings(scope=OrgScope.of(org_ids), year=year) + extra
     result = generate(findings, allowed_org_ids=org_ids, state=Recommendation.State.SENT)
     codes = set(IndicatorDefinition.objects.values_list("code", flat=True))
     indicators = {d.code: d for d in IndicatorDefinition.objects.filter(code__in=["vpr.share_mark2", "oge.share_mark2"])}
@@ -208,7 +217,8 @@ def _recommendations(municipality: Any, year: int, today: datetime.date) -> dict
         title=f"План мероприятий по адресным рекомендациям по итогам {year}/{year + 1} учебного года",
         approved_by="",
         year_from=year + 1,
-        year_to=year + 1,
+        year_to=year + 2,
+        academic=True,
         columns=[{"field": c, "header": roadmap_io.FIELDS[c][0]} for c in
                  ["number", "content", "deadline", "responsible", "report_document", "expected_result", "execution_mark"]],
         source_file="msoko demo",
@@ -226,7 +236,7 @@ def _recommendations(municipality: Any, year: int, today: datetime.date) -> dict
                 section="Адресные рекомендации по результатам оценочных процедур",
                 direction=rec.direction,
                 content=f"Реализация адресной рекомендации «{rec.title}»",
-                deadline_text=f"до 31.05.{year + 1}" if k % 3 else f"до 01.10.{year}",
+                deadline_text=f"до 31.05.{rec.year + 2}" if k % 3 else f"до 01.11.{rec.year + 1}",
                 responsible=f"Администрация {rec.organisation.short_name}",
                 report_document="Аналитическая справка, протокол заседания ШМО",
                 expected_result="Снижение доли отметок «2», ликвидация пробелов по западающим темам",
@@ -235,16 +245,25 @@ def _recommendations(municipality: Any, year: int, today: datetime.date) -> dict
                 indicator=indicator,
                 indicator_subject=rec.subject,
                 indicator_grade=rec.grade if f.get("procedure") == "VPR" else None,
-                baseline_year=year,
+                baseline_year=rec.year,
             )
         )
     Measure.objects.bulk_create(measures)
+    _report_past(roadmap, today)
     return {"findings": len(findings), "recommendations": len(result.created), "rec_measures": len(measures)}
 
 
 @transaction.atomic
-def fill_demo(municipality: Any, year: int, *, today: datetime.date | None = None) -> dict[str, Any]:
-    """Fill the municipality's cycle from the seeds; returns what was created."""
+def fill_demo(
+    municipality: Any,
+    year: int,
+    *,
+    today: datetime.date | None = None,
+    findings: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Fill the municipality's cycle from the seeds; returns what was created. ``year`` is
+    the last academic year of the data: recommendations come from the results of the year
+    before it (so their measures have an «after»), plus ``findings`` given by the caller."""
     from msoko.access.audit import record
     from msoko.cycle.models import (
         ChecklistItem,
@@ -281,7 +300,7 @@ def fill_demo(municipality: Any, year: int, *, today: datetime.date | None = Non
     plan, plan_measures = _plan(municipality, day)
     counts["plan_rows"] = plan.plan_rows.count()
     counts["plan_measures"] = plan_measures
-    counts.update(_recommendations(municipality, year, day))
+    counts.update(_recommendations(municipality, year - 1, day, findings or []))
     items = list(ChecklistItem.objects.filter(is_active=True, direction__isnull=True).order_by("order"))
     marks = []
     for d in directions:
@@ -292,4 +311,38 @@ def fill_demo(municipality: Any, year: int, *, today: datetime.date | None = Non
     ChecklistMark.objects.bulk_create(marks)
     record("bulk", model="cycle.Roadmap", object_repr="демонстрационный управленческий цикл",
            changes={k: v for k, v in counts.items() if k != "roadmaps"} | {"roadmaps": counts["roadmaps"]})
+    return counts
+
+
+def fill_after_build(result: Any, progress: Any = None) -> dict[str, Any]:
+    """Called by ``msoko demo`` after ``build_demo``: the cycle of the demo municipality for
+    the last year of its data."""
+    from msoko.registry.models import Organisation, Territory
+
+    truth = result.ground_truth_data
+    municipality = Territory.objects.get(code=truth["municipality"])
+    # Until the analysis module supplies its findings here, the planted ШНОР and
+    # non-objective cases of the demo stand for them (what analysis must find).
+    ids = dict(Organisation.objects.filter(territory=municipality).values_list("code", "pk"))
+    planted: list[dict[str, Any]] = []
+    for case in truth.get("planted", []):
+        org_id = ids.get(case["org_code"])
+        if org_id is None:
+            continue
+        if case["case"] == "low_results":
+            planted += [{"kind": "low_results", "org_id": org_id, "year": int(y),
+                         "reasons": ["низкие результаты ГИА и ВПР по итогам года"]} for y in case["years"]]
+        elif case["case"] == "non_objective":
+            planted.append({"kind": "non_objective", "org_id": org_id, "year": int(case["year"]),
+                            "procedure": case.get("procedure", "VPR"),
+                            "signs": ["расхождение результатов ВПР и отметок в журнале",
+                                      "скопление результатов у границ отметок"]})
+    counts = fill_demo(municipality, max(int(y) for y in truth["years"]), findings=planted)
+    if progress is not None:
+        roadmaps = ", ".join(f"{k}: {v}" for k, v in counts["roadmaps"].items())
+        progress(
+            f"Управленческий цикл: дорожные карты из документов ({roadmaps} мероприятий), "
+            f"план повышения показателей ({counts['plan_rows']} показателей, {counts['plan_measures']} мероприятий), "
+            f"адресных рекомендаций {counts['recommendations']}."
+        )
     return counts

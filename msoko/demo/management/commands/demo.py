@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from msoko.cycle.demo import fill_after_build
 from msoko.demo.generator import DEMO_PASSWORD, ROLE_LABELS, DemoResult, build_demo
 from msoko.demo.world import SIZES
 
@@ -66,6 +67,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         self.stdout.write(f"Строю демонстрационные данные: seed {seed}, размер {size}.")
         result = build_demo(seed, size, progress=self.stdout.write)
+        fill_after_build(result, self.stdout.write)
         self._report(result)
         self._compute_indicators()
         if options["no_serve"]:
