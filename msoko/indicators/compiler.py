@@ -264,7 +264,7 @@ def compile_distinct(spec: IndicatorSpec, thresholds: Thresholds, src: Source) -
     expr = rows.group_by(list(keys)).aggregate(**aggs)
     return Query(
         f"{spec.code}:distinct",
-        spec.table,
+        str(spec.table),
         expr,
         keys,
         {spec.code: mapping},

@@ -114,7 +114,8 @@ class IndicatorSpec:
         if self.kind in {"ratio", "difference"}:
             return tuple(self.formula["of"])
         if self.kind == "org_share":
-            return (self.formula["of"],)
+            of = self.formula["of"]
+            return tuple(of) if isinstance(of, list) else (of,)
         return ()
 
     def as_dict(self) -> dict[str, Any]:
@@ -330,8 +331,16 @@ def _check_formula(
         if not (isinstance(of, list) and len(of) == 2 and all(isinstance(x, str) for x in of)):
             chk.add(where, f"для «{kind}» нужны два кода показателей: of: [a, b]")
     elif kind == "org_share":
-        if not isinstance(formula.get("of"), str):
-            chk.add(where, "для доли организаций нужен код показателя уровня ОО (of)")
+        of = formula.get("of")
+        if not (
+            isinstance(of, str)
+            or (isinstance(of, list) and of and all(isinstance(x, str) for x in of))
+        ):
+            chk.add(
+                where,
+                "для доли организаций нужен код показателя уровня ОО (of) или список кодов "
+                "(of: [a, b] — ОО, где условие выполнено хотя бы для одного)",
+            )
         cond = formula.get("condition", {"gt": 0})
         if not isinstance(cond, dict) or not set(cond) <= OPERATORS:
             chk.add(where, "condition: {операция: значение}, например {gt: 0}")

@@ -1,0 +1,2956 @@
+-- student_results:additive
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`procedure`,
+  `t1`.`subject`,
+  `t1`.`grade`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`mark` = 2
+      ),
+      1,
+      0
+    )
+  ) AS `n0`,
+  SUM(IF((
+    `t1`.`procedure` = 'VPR'
+  ) AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `d0`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND `t1`.`mark` IN (4, 5),
+      1,
+      0
+    )
+  ) AS `n1`,
+  SUM(IF((
+    `t1`.`procedure` = 'VPR'
+  ) AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `d1`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      ) AND (
+        `t1`.`mark` IS NOT NULL
+      ),
+      CAST(`t1`.`mark` AS DOUBLE),
+      0.0
+    )
+  ) AS `n2`,
+  SUM(IF((
+    `t1`.`procedure` = 'VPR'
+  ) AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `c2`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`primary_score` IS NOT NULL AND NOT ISNAN(`t1`.`primary_score`)
+      ),
+      `t1`.`primary_score`,
+      0.0
+    )
+  ) AS `n3`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`primary_score` IS NOT NULL AND NOT ISNAN(`t1`.`primary_score`)
+      ),
+      1,
+      0
+    )
+  ) AS `c3`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`journal_mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`mark` < `t1`.`journal_mark`
+      ),
+      1,
+      0
+    )
+  ) AS `n4`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`journal_mark` IS NOT NULL
+      ),
+      1,
+      0
+    )
+  ) AS `d4`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`journal_mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`mark` = `t1`.`journal_mark`
+      ),
+      1,
+      0
+    )
+  ) AS `n5`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`journal_mark` IS NOT NULL
+      ),
+      1,
+      0
+    )
+  ) AS `d5`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`journal_mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`mark` > `t1`.`journal_mark`
+      ),
+      1,
+      0
+    )
+  ) AS `n6`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`journal_mark` IS NOT NULL
+      ),
+      1,
+      0
+    )
+  ) AS `d6`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'OGE'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`mark` = 2
+      ),
+      1,
+      0
+    )
+  ) AS `n7`,
+  SUM(IF((
+    `t1`.`procedure` = 'OGE'
+  ) AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `d7`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'OGE'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND `t1`.`mark` IN (4, 5),
+      1,
+      0
+    )
+  ) AS `n8`,
+  SUM(IF((
+    `t1`.`procedure` = 'OGE'
+  ) AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `d8`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'OGE'
+      ) AND (
+        `t1`.`mark` IS NOT NULL
+      ),
+      CAST(`t1`.`mark` AS DOUBLE),
+      0.0
+    )
+  ) AS `n9`,
+  SUM(IF((
+    `t1`.`procedure` = 'OGE'
+  ) AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `c9`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'OGE'
+      )
+      AND (
+        `t1`.`primary_score` IS NOT NULL AND NOT ISNAN(`t1`.`primary_score`)
+      ),
+      `t1`.`primary_score`,
+      0.0
+    )
+  ) AS `n10`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'OGE'
+      )
+      AND (
+        `t1`.`primary_score` IS NOT NULL AND NOT ISNAN(`t1`.`primary_score`)
+      ),
+      1,
+      0
+    )
+  ) AS `c10`,
+  SUM(
+    IF(
+      `t1`.`procedure` IN ('OGE', 'GVE9')
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`mark` = 2
+      ),
+      1,
+      0
+    )
+  ) AS `n11`,
+  SUM(IF(`t1`.`procedure` IN ('OGE', 'GVE9') AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `d11`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`test_score` IS NOT NULL AND NOT ISNAN(`t1`.`test_score`)
+      ),
+      `t1`.`test_score`,
+      0.0
+    )
+  ) AS `n12`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`test_score` IS NOT NULL AND NOT ISNAN(`t1`.`test_score`)
+      ),
+      1,
+      0
+    )
+  ) AS `c12`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        (
+          `t1`.`test_score` < CASE
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 42.0
+            ELSE CAST(NULL AS DOUBLE)
+          END
+        )
+        OR (
+          `t1`.`test_score` >= CASE
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 42.0
+            ELSE CAST(NULL AS DOUBLE)
+          END
+        )
+        OR (
+          `t1`.`mark` IS NOT NULL
+        )
+      )
+      AND (
+        (
+          `t1`.`test_score` < CASE
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 42.0
+            ELSE CAST(NULL AS DOUBLE)
+          END
+        )
+        OR (
+          `t1`.`mark` = 2
+        )
+      ),
+      1,
+      0
+    )
+  ) AS `n13`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        (
+          `t1`.`test_score` < CASE
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 42.0
+            ELSE CAST(NULL AS DOUBLE)
+          END
+        )
+        OR (
+          `t1`.`test_score` >= CASE
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'bio'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'chem'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'eng'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 22.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'geo'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 37.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'hist'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'inf'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 40.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'lit'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 32.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'math_profile'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 27.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'phys'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 36.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'ru'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 24.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2023
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2024
+            )
+            THEN 42.0
+            WHEN (
+              `t1`.`procedure` = 'EGE'
+            )
+            AND (
+              `t1`.`subject` = 'soc'
+            )
+            AND (
+              `t1`.`year` = 2025
+            )
+            THEN 42.0
+            ELSE CAST(NULL AS DOUBLE)
+          END
+        )
+        OR (
+          `t1`.`mark` IS NOT NULL
+        )
+      ),
+      1,
+      0
+    )
+  ) AS `d13`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`test_score` IS NOT NULL AND NOT ISNAN(`t1`.`test_score`)
+      )
+      AND (
+        `t1`.`test_score` >= 60
+      ),
+      1,
+      0
+    )
+  ) AS `n14`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`test_score` IS NOT NULL AND NOT ISNAN(`t1`.`test_score`)
+      ),
+      1,
+      0
+    )
+  ) AS `d14`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`test_score` IS NOT NULL AND NOT ISNAN(`t1`.`test_score`)
+      )
+      AND (
+        `t1`.`test_score` >= 70
+      ),
+      1,
+      0
+    )
+  ) AS `n15`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`test_score` IS NOT NULL AND NOT ISNAN(`t1`.`test_score`)
+      ),
+      1,
+      0
+    )
+  ) AS `d15`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`test_score` IS NOT NULL AND NOT ISNAN(`t1`.`test_score`)
+      )
+      AND (
+        `t1`.`test_score` >= 80
+      ),
+      1,
+      0
+    )
+  ) AS `n16`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`test_score` IS NOT NULL AND NOT ISNAN(`t1`.`test_score`)
+      ),
+      1,
+      0
+    )
+  ) AS `d16`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`mark` = 2
+      ),
+      1,
+      0
+    )
+  ) AS `n17`,
+  SUM(IF((
+    `t1`.`procedure` = 'EGE'
+  ) AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `d17`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      )
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND `t1`.`mark` IN (4, 5),
+      1,
+      0
+    )
+  ) AS `n18`,
+  SUM(IF((
+    `t1`.`procedure` = 'EGE'
+  ) AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `d18`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'EGE'
+      ) AND (
+        `t1`.`mark` IS NOT NULL
+      ),
+      CAST(`t1`.`mark` AS DOUBLE),
+      0.0
+    )
+  ) AS `n19`,
+  SUM(IF((
+    `t1`.`procedure` = 'EGE'
+  ) AND (
+    `t1`.`mark` IS NOT NULL
+  ), 1, 0)) AS `c19`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'KDR'
+      )
+      AND (
+        `t1`.`level` IS NOT NULL
+      )
+      AND (
+        `t1`.`level` = 'low'
+      ),
+      1,
+      0
+    )
+  ) AS `n20`,
+  SUM(IF((
+    `t1`.`procedure` = 'KDR'
+  ) AND (
+    `t1`.`level` IS NOT NULL
+  ), 1, 0)) AS `d20`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'KDR'
+      )
+      AND (
+        `t1`.`level` IS NOT NULL
+      )
+      AND (
+        `t1`.`level` = 'basic'
+      ),
+      1,
+      0
+    )
+  ) AS `n21`,
+  SUM(IF((
+    `t1`.`procedure` = 'KDR'
+  ) AND (
+    `t1`.`level` IS NOT NULL
+  ), 1, 0)) AS `d21`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'KDR'
+      )
+      AND (
+        `t1`.`level` IS NOT NULL
+      )
+      AND (
+        `t1`.`level` = 'advanced'
+      ),
+      1,
+      0
+    )
+  ) AS `n22`,
+  SUM(IF((
+    `t1`.`procedure` = 'KDR'
+  ) AND (
+    `t1`.`level` IS NOT NULL
+  ), 1, 0)) AS `d22`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'KDR'
+      )
+      AND (
+        `t1`.`level` IS NOT NULL
+      )
+      AND (
+        `t1`.`level` = 'high'
+      ),
+      1,
+      0
+    )
+  ) AS `n23`,
+  SUM(IF((
+    `t1`.`procedure` = 'KDR'
+  ) AND (
+    `t1`.`level` IS NOT NULL
+  ), 1, 0)) AS `d23`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'KDR'
+      )
+      AND (
+        `t1`.`level` IS NOT NULL
+      )
+      AND `t1`.`level` IN ('basic', 'advanced', 'high'),
+      1,
+      0
+    )
+  ) AS `n24`,
+  SUM(IF((
+    `t1`.`procedure` = 'KDR'
+  ) AND (
+    `t1`.`level` IS NOT NULL
+  ), 1, 0)) AS `d24`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'ESSAY'
+      )
+      AND (
+        `t1`.`passed` IS NOT NULL
+      )
+      AND (
+        `t1`.`passed` = TRUE
+      ),
+      1,
+      0
+    )
+  ) AS `n25`,
+  SUM(IF((
+    `t1`.`procedure` = 'ESSAY'
+  ) AND (
+    `t1`.`passed` IS NOT NULL
+  ), 1, 0)) AS `d25`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'INTERVIEW'
+      )
+      AND (
+        `t1`.`passed` IS NOT NULL
+      )
+      AND (
+        `t1`.`passed` = TRUE
+      ),
+      1,
+      0
+    )
+  ) AS `n26`,
+  SUM(
+    IF((
+      `t1`.`procedure` = 'INTERVIEW'
+    ) AND (
+      `t1`.`passed` IS NOT NULL
+    ), 1, 0)
+  ) AS `d26`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'INTERVIEW'
+      )
+      AND (
+        `t1`.`primary_score` IS NOT NULL AND NOT ISNAN(`t1`.`primary_score`)
+      ),
+      `t1`.`primary_score`,
+      0.0
+    )
+  ) AS `n27`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'INTERVIEW'
+      )
+      AND (
+        `t1`.`primary_score` IS NOT NULL AND NOT ISNAN(`t1`.`primary_score`)
+      ),
+      1,
+      0
+    )
+  ) AS `c27`
+FROM (
+  SELECT
+    *
+  FROM `student_results` AS `t0`
+  WHERE
+    `t0`.`procedure` IN ('EGE', 'ESSAY', 'GVE9', 'INTERVIEW', 'KDR', 'OGE', 'VPR')
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3,
+  4,
+  5;
+
+-- task_scores:additive
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`procedure`,
+  `t1`.`subject`,
+  `t1`.`grade`,
+  `t1`.`task`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`score` IS NOT NULL AND NOT ISNAN(`t1`.`score`)
+      ),
+      CAST(`t1`.`score` AS DOUBLE),
+      0.0
+    )
+  ) AS `n0`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'VPR'
+      )
+      AND (
+        `t1`.`score` IS NOT NULL AND NOT ISNAN(`t1`.`score`)
+      ),
+      1,
+      0
+    )
+  ) AS `c0`
+FROM (
+  SELECT
+    *
+  FROM `task_scores` AS `t0`
+  WHERE
+    `t0`.`procedure` IN ('VPR')
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3,
+  4,
+  5,
+  6;
+
+-- vpr.participants:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`subject`,
+  `t1`.`grade`,
+  COUNT(DISTINCT `t1`.`student`) AS `n0`
+FROM (
+  SELECT
+    *
+  FROM `student_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'VPR'
+    AND (
+      (
+        `t0`.`mark` IS NOT NULL
+      )
+      OR (
+        `t0`.`primary_score` IS NOT NULL AND NOT ISNAN(`t0`.`primary_score`)
+      )
+    )
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3,
+  4;
+
+-- oge.participants:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`subject`,
+  COUNT(DISTINCT `t1`.`student`) AS `n0`
+FROM (
+  SELECT
+    *
+  FROM `student_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'OGE' AND `t0`.`mark` IS NOT NULL
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3;
+
+-- ege.participants:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`subject`,
+  COUNT(DISTINCT `t1`.`student`) AS `n0`
+FROM (
+  SELECT
+    *
+  FROM `student_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'EGE'
+    AND (
+      (
+        `t0`.`test_score` IS NOT NULL AND NOT ISNAN(`t0`.`test_score`)
+      )
+      OR (
+        `t0`.`mark` IS NOT NULL
+      )
+    )
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3;
+
+-- ege.graduates:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  COUNT(DISTINCT `t1`.`student`) AS `n0`
+FROM (
+  SELECT
+    *
+  FROM `student_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'EGE'
+    AND (
+      (
+        `t0`.`test_score` IS NOT NULL AND NOT ISNAN(`t0`.`test_score`)
+      )
+      OR (
+        `t0`.`mark` IS NOT NULL
+      )
+    )
+) AS `t1`
+GROUP BY
+  1,
+  2;
+
+-- ege.below_min_ru_math:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  COUNT(
+    DISTINCT IF(
+      (
+        `t1`.`test_score` < CASE
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'bio'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'bio'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'bio'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'chem'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'chem'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'chem'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'eng'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 22.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'eng'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 22.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'eng'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 22.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'geo'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 37.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'geo'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 37.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'geo'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 37.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'hist'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'hist'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'hist'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'inf'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 40.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'inf'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 40.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'inf'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 40.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'lit'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'lit'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'lit'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'math_profile'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 27.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'math_profile'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 27.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'math_profile'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 27.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'phys'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'phys'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'phys'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'ru'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 24.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'ru'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 24.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'ru'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 24.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'soc'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 42.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'soc'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 42.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'soc'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 42.0
+          ELSE CAST(NULL AS DOUBLE)
+        END
+      )
+      OR (
+        `t1`.`mark` = 2
+      ),
+      `t1`.`student`,
+      NULL
+    )
+  ) AS `n0`,
+  COUNT(DISTINCT `t1`.`student`) AS `d0`
+FROM (
+  SELECT
+    *
+  FROM `student_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'EGE'
+    AND `t0`.`subject` IN ('ru', 'math_profile', 'math_base')
+) AS `t1`
+GROUP BY
+  1,
+  2;
+
+-- ege.medallists:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  COUNT(DISTINCT `t1`.`student`) AS `n0`
+FROM (
+  SELECT
+    *
+  FROM `medals` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'MEDALS'
+) AS `t1`
+GROUP BY
+  1,
+  2;
+
+-- ege.medallists_70_plus:per_student
+SELECT
+  `t7`.`org_id`,
+  `t7`.`year`,
+  SUM(IF(`t7`.`lowest` >= 70, 1, 0)) AS `n0`,
+  SUM(IF(`t7`.`org_id` IS NOT NULL, 1, 0)) AS `d0`
+FROM (
+  SELECT
+    `t6`.`org_id`,
+    `t6`.`year`,
+    `t6`.`student`,
+    `t6`.`lowest`
+  FROM (
+    SELECT
+      `t2`.`org_id`,
+      `t2`.`year`,
+      `t2`.`student`,
+      MIN(`t2`.`test_score`) AS `lowest`
+    FROM (
+      SELECT
+        *
+      FROM `student_results` AS `t0`
+      WHERE
+        `t0`.`procedure` = 'EGE'
+        AND (
+          `t0`.`test_score` IS NOT NULL AND NOT ISNAN(`t0`.`test_score`)
+        )
+    ) AS `t2`
+    GROUP BY
+      1,
+      2,
+      3
+  ) AS `t6`
+  LEFT SEMI JOIN (
+    SELECT DISTINCT
+      `t1`.`org_id`,
+      `t1`.`year`,
+      `t1`.`student`
+    FROM `medals` AS `t1`
+    WHERE
+      `t1`.`org_id` IS NOT NULL
+  ) AS `t4`
+    ON `t6`.`org_id` = `t4`.`org_id`
+    AND `t6`.`year` = `t4`.`year`
+    AND `t6`.`student` = `t4`.`student`
+) AS `t7`
+GROUP BY
+  1,
+  2;
+
+-- ege.share_220_plus:per_student
+SELECT
+  `t3`.`org_id`,
+  `t3`.`year`,
+  SUM(IF(`t3`.`best3` >= 220, 1, 0)) AS `n0`,
+  SUM(IF(`t3`.`org_id` IS NOT NULL, 1, 0)) AS `d0`
+FROM (
+  SELECT
+    `t2`.`org_id`,
+    `t2`.`year`,
+    `t2`.`student`,
+    SUM(
+      IF(
+        (
+          `t2`.`_rank_best3` < 3
+        )
+        AND (
+          `t2`.`test_score` IS NOT NULL AND NOT ISNAN(`t2`.`test_score`)
+        ),
+        `t2`.`test_score`,
+        0.0
+      )
+    ) AS `best3`
+  FROM (
+    SELECT
+      `t1`.`batch_id`,
+      `t1`.`org_id`,
+      `t1`.`year`,
+      `t1`.`procedure`,
+      `t1`.`subject`,
+      `t1`.`grade`,
+      `t1`.`student`,
+      `t1`.`class_label`,
+      `t1`.`variant`,
+      `t1`.`primary_score`,
+      `t1`.`test_score`,
+      `t1`.`mark`,
+      `t1`.`journal_mark`,
+      `t1`.`passed`,
+      `t1`.`level`,
+      ROW_NUMBER() OVER (
+        PARTITION BY `t1`.`org_id`, `t1`.`year`, `t1`.`student`
+        ORDER BY `t1`.`test_score` DESC
+      ) - 1 AS `_rank_best3`
+    FROM (
+      SELECT
+        *
+      FROM `student_results` AS `t0`
+      WHERE
+        `t0`.`procedure` = 'EGE'
+        AND (
+          `t0`.`test_score` IS NOT NULL AND NOT ISNAN(`t0`.`test_score`)
+        )
+    ) AS `t1`
+  ) AS `t2`
+  GROUP BY
+    1,
+    2,
+    3
+) AS `t3`
+GROUP BY
+  1,
+  2;

@@ -1,0 +1,641 @@
+-- student_results:additive
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`procedure`,
+  `t1`.`subject`,
+  `t1`.`grade`,
+  SUM(IF(`t1`.`procedure` = 'VPR', 1, 0)) AS `n0`,
+  SUM(IF(`t1`.`procedure` = 'VPR', 1, 0)) AS `c0`,
+  SUM(
+    IF(
+      `t1`.`procedure` IN ('VPR', 'OGE', 'GVE9')
+      AND (
+        `t1`.`mark` IS NOT NULL
+      )
+      AND (
+        `t1`.`mark` = 2
+      ),
+      1,
+      0
+    )
+  ) AS `n1`,
+  SUM(
+    IF(`t1`.`procedure` IN ('VPR', 'OGE', 'GVE9') AND (
+      `t1`.`mark` IS NOT NULL
+    ), 1, 0)
+  ) AS `d1`
+FROM (
+  SELECT
+    *
+  FROM `student_results` AS `t0`
+  WHERE
+    `t0`.`procedure` IN ('GVE9', 'OGE', 'VPR')
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3,
+  4,
+  5;
+
+-- school_aggregates:additive
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`procedure`,
+  `t1`.`subject`,
+  `t1`.`grade`,
+  SUM(IF(`t1`.`procedure` = 'NIKO', 1, 0)) AS `n0`,
+  SUM(IF(`t1`.`procedure` = 'NIKO', 1, 0)) AS `c0`
+FROM (
+  SELECT
+    *
+  FROM `school_aggregates` AS `t0`
+  WHERE
+    `t0`.`procedure` IN ('NIKO')
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3,
+  4,
+  5;
+
+-- attendance:additive
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`procedure`,
+  `t1`.`grade`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'ATTENDANCE'
+      ) AND (
+        `t1`.`lessons_total` IS NOT NULL
+      ),
+      CAST(`t1`.`lessons_total` AS DOUBLE),
+      0.0
+    )
+  ) AS `n0`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'ATTENDANCE'
+      ) AND (
+        `t1`.`lessons_total` IS NOT NULL
+      ),
+      1,
+      0
+    )
+  ) AS `c0`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'ATTENDANCE'
+      )
+      AND (
+        `t1`.`lessons_missed_unexcused` IS NOT NULL
+      ),
+      CAST(`t1`.`lessons_missed_unexcused` AS DOUBLE),
+      0.0
+    )
+  ) AS `n1`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'ATTENDANCE'
+      )
+      AND (
+        `t1`.`lessons_missed_unexcused` IS NOT NULL
+      ),
+      1,
+      0
+    )
+  ) AS `c1`
+FROM (
+  SELECT
+    *
+  FROM `attendance` AS `t0`
+  WHERE
+    `t0`.`procedure` IN ('ATTENDANCE')
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3,
+  4;
+
+-- destinations:additive
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`procedure`,
+  `t1`.`grade`,
+  SUM(
+    IF(
+      (
+        `t1`.`procedure` = 'DESTINATIONS'
+      )
+      AND `t1`.`grade` IN (9, 11)
+      AND `t1`.`destination` IN ('college', 'university', 'school', 'work', 'army'),
+      1,
+      0
+    )
+  ) AS `n0`,
+  SUM(IF((
+    `t1`.`procedure` = 'DESTINATIONS'
+  ) AND `t1`.`grade` IN (9, 11), 1, 0)) AS `d0`
+FROM (
+  SELECT
+    *
+  FROM `destinations` AS `t0`
+  WHERE
+    `t0`.`procedure` IN ('DESTINATIONS')
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3,
+  4;
+
+-- dir1.ege_passed_min:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`subject`,
+  COUNT(
+    DISTINCT IF(
+      (
+        `t1`.`test_score` >= CASE
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'bio'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'bio'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'bio'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'chem'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'chem'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'chem'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'eng'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 22.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'eng'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 22.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'eng'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 22.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'geo'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 37.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'geo'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 37.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'geo'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 37.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'hist'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'hist'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'hist'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'inf'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 40.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'inf'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 40.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'inf'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 40.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'lit'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'lit'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'lit'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 32.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'math_profile'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 27.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'math_profile'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 27.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'math_profile'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 27.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'phys'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'phys'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'phys'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 36.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'ru'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 24.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'ru'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 24.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'ru'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 24.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'soc'
+          )
+          AND (
+            `t1`.`year` = 2023
+          )
+          THEN 42.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'soc'
+          )
+          AND (
+            `t1`.`year` = 2024
+          )
+          THEN 42.0
+          WHEN (
+            `t1`.`procedure` = 'EGE'
+          )
+          AND (
+            `t1`.`subject` = 'soc'
+          )
+          AND (
+            `t1`.`year` = 2025
+          )
+          THEN 42.0
+          ELSE CAST(NULL AS DOUBLE)
+        END
+      )
+      OR (
+        `t1`.`mark` >= 3
+      ),
+      `t1`.`student`,
+      NULL
+    )
+  ) AS `n0`,
+  COUNT(DISTINCT `t1`.`student`) AS `d0`
+FROM (
+  SELECT
+    *
+  FROM `student_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'EGE'
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3;
+
+-- dir1.oge_passed_min:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  `t1`.`subject`,
+  COUNT(DISTINCT IF(`t1`.`mark` >= 3, `t1`.`student`, NULL)) AS `n0`,
+  COUNT(DISTINCT `t1`.`student`) AS `d0`
+FROM (
+  SELECT
+    *
+  FROM `student_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'OGE'
+) AS `t1`
+GROUP BY
+  1,
+  2,
+  3;
+
+-- dir1.absentees:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  COUNT(DISTINCT IF(`t1`.`lessons_missed_unexcused` > 0, `t1`.`student`, NULL)) AS `n0`,
+  COUNT(DISTINCT `t1`.`student`) AS `d0`
+FROM (
+  SELECT
+    *
+  FROM `attendance` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'ATTENDANCE' AND `t0`.`student` IS NOT NULL
+) AS `t1`
+GROUP BY
+  1,
+  2;
+
+-- dir3.vsosh_school:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  COUNT(DISTINCT `t1`.`student`) AS `n0`
+FROM (
+  SELECT
+    *
+  FROM `olympiad_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'VSOSH' AND `t0`.`stage` = 'school'
+) AS `t1`
+GROUP BY
+  1,
+  2;
+
+-- dir3.vsosh_municipal:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  COUNT(DISTINCT `t1`.`student`) AS `n0`
+FROM (
+  SELECT
+    *
+  FROM `olympiad_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'VSOSH' AND `t0`.`stage` = 'municipal'
+) AS `t1`
+GROUP BY
+  1,
+  2;
+
+-- dir3.vsosh_municipal_winners:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  COUNT(DISTINCT IF(`t1`.`status` IN ('winner', 'prize'), `t1`.`student`, NULL)) AS `n0`,
+  COUNT(DISTINCT `t1`.`student`) AS `d0`
+FROM (
+  SELECT
+    *
+  FROM `olympiad_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'VSOSH' AND `t0`.`stage` = 'municipal'
+) AS `t1`
+GROUP BY
+  1,
+  2;
+
+-- dir3.vsosh_regional:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  COUNT(DISTINCT `t1`.`student`) AS `n0`
+FROM (
+  SELECT
+    *
+  FROM `olympiad_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'VSOSH' AND `t0`.`stage` = 'regional'
+) AS `t1`
+GROUP BY
+  1,
+  2;
+
+-- dir3.vsosh_regional_winners:distinct
+SELECT
+  `t1`.`org_id`,
+  `t1`.`year`,
+  COUNT(DISTINCT IF(`t1`.`status` IN ('winner', 'prize'), `t1`.`student`, NULL)) AS `n0`,
+  COUNT(DISTINCT `t1`.`student`) AS `d0`
+FROM (
+  SELECT
+    *
+  FROM `olympiad_results` AS `t0`
+  WHERE
+    `t0`.`procedure` = 'VSOSH' AND `t0`.`stage` = 'regional'
+) AS `t1`
+GROUP BY
+  1,
+  2;
