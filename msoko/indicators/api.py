@@ -18,7 +18,7 @@ import pandas as pd
 from msoko.facts.store import OrgScope
 from msoko.indicators import values as value_store
 from msoko.indicators.models import IndicatorDefinition, Norm
-from msoko.indicators.reading import read_one, scores
+from msoko.indicators.reading import read_one
 
 DIM_FILL = {"subject": "", "grade": -1, "task": ""}
 KEY = ["indicator", "level", "entity", "subject", "grade", "task"]
@@ -228,21 +228,13 @@ def readings(
         tuple(k): v for k, v in zip(cur_all[KEY].itertuples(index=False, name=None), cur_all["value"], strict=True)
     }
     # peers for the 0–100 score: same indicator, breakdown and level under the same parent
-    peer_scores: dict[tuple[Any, ...], float] = {}
     cur_all = cur_all.assign(
         parent=[
             (geo.parent_of(lv, int(e)) or (None, None))[1] if pd.notna(e) else None
             for lv, e in zip(cur_all["level"], cur_all["entity"], strict=True)
         ]
     )
-    for (code, _lv, _s, _g, _t, _p), grp in cur_all.groupby(
-        ["indicator", "level", "subject", "grade", "task", "parent"], sort=False, dropna=False
-    ):
-        n_ok = grp["n"].fillna(np.inf) >= int(defs[code].min_group)
-        sc = scores(grp["value"].where(n_ok), defs[code].direction)
-        for k, s in zip(grp[KEY].itertuples(index=False, name=None), sc, strict=True):
-            if not pd.isna(s):
-                peer_scores[tuple(k)] = float(s)
+    peer_scores = _peer_scores(cur_all, defs)
     norms = _norm_rows(code_list)
     out: list[dict[str, Any]] = []
     for row in current.itertuples(index=False):
@@ -294,6 +286,29 @@ def readings(
             }
         )
     return out
+
+
+def _peer_scores(cur_all: pd.DataFrame, defs: dict[str, IndicatorDefinition]) -> dict[tuple[Any, ...], float]:
+    """``reading.scores`` for every peer group at once (a loop over groups took seconds for
+    one page): 0–100 between the group's worst and best value, groups smaller than the
+    indicator's minimum left out."""
+    if cur_all.empty:
+        return {}
+    min_group = cur_all["indicator"].map({c: int(d.min_group) for c, d in defs.items()})
+    direction = cur_all["indicator"].map({c: d.direction for c, d in defs.items()})
+    v = cur_all["value"].astype("float64").where(cur_all["n"].fillna(np.inf) >= min_group)
+    keys = [cur_all[c] for c in ("indicator", "level", "subject", "grade", "task", "parent")]
+    grouped = v.groupby(keys, sort=False, dropna=False)
+    lo, hi = grouped.transform("min"), grouped.transform("max")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = 100.0 * (v - lo) / (hi - lo)
+    sc = raw.where(direction != "lower", 100.0 - raw).where(hi != lo, 100.0)
+    sc = sc.where(v.notna() & (direction != "none"))
+    return {
+        tuple(k): float(x)
+        for k, x in zip(cur_all[KEY].itertuples(index=False, name=None), sc, strict=True)
+        if pd.notna(x)
+    }
 
 
 def _resolve_norm(
