@@ -268,3 +268,14 @@ indicators:
     fot = "Доля фонда оплаты труда руководящих работников в общем фонде оплаты труда работников образовательных организаций в субъекте РФ (2020 г.), %"
     assert match_indicator(fot, "motivating").code == "mm.fot_share"
     assert match_indicator("Работа с обращениями и сообщениями граждан", "motivating") is None
+
+
+def test_admin_configuration_pages(world: Any) -> None:
+    from msoko.access.models import User
+    from msoko.cycle.directions import ensure_directions
+
+    ensure_directions()
+    admin = User.objects.create_superuser("root", "root@example.ru", "x")
+    client = client_for(admin)
+    for url in ("/admin/cycle/direction/", "/admin/cycle/checklistitem/", "/admin/cycle/territorydirection/"):
+        assert client.get(url).status_code == 200

@@ -461,6 +461,7 @@ def import_roadmap(
     organisation: Any = None,
     approved_by: str = "",
     today: datetime.date | None = None,
+    audit: bool = True,
 ) -> ImportOutcome:
     """Check a roadmap file and, when it has no errors, create the roadmap and its measures
     in one transaction. Returns the outcome with every problem found."""
@@ -527,14 +528,15 @@ def import_roadmap(
                 for k, m in enumerate(parsed.measures, start=1)
             ]
         )
-        record(
-            "import",
-            model="cycle.Roadmap",
-            object_id=roadmap.pk,
-            object_repr=str(roadmap)[:500],
-            changes={"measures": len(parsed.measures), "source": parsed.source},
-            actor=user if getattr(user, "pk", None) else None,
-        )
+        if audit:
+            record(
+                "import",
+                model="cycle.Roadmap",
+                object_id=roadmap.pk,
+                object_repr=str(roadmap)[:500],
+                changes={"measures": len(parsed.measures), "source": parsed.source},
+                actor=user if getattr(user, "pk", None) else None,
+            )
     outcome.roadmap = roadmap
     outcome.measures = len(parsed.measures)
     return outcome
