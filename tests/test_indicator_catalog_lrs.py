@@ -1,7 +1,7 @@
 """Oracle test of the catalog ``lrs`` (30_lrs.yaml): the low-result-schools monitoring of
-seed 003 at the school level (approved school forms, results from ЦОКО, values the
-municipality enters for each school) and at the municipal level (shares of schools, pooled
-shares of teachers, values the municipality enters), with every figure worked out below.
+seed 003 at the school level (approved school forms, results from ЦОКО, values a school
+enters for itself) and at the municipal level (shares of schools, pooled shares of
+teachers, values the municipality enters), with every figure worked out below.
 
 Only approved forms count: school C3 of M1 has a draft with every document present and
 every count high, and changes nothing (the shares of schools count the schools that have a
@@ -49,8 +49,8 @@ STAFF = {  # in the order of STAFF_FIELDS
     "B2": (10, 5, 5, 0, 10, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0, 0, 0),
     "F9": (5, 1, 0, 5, 0, 1, 5, 0, 0, 0, 0, 1, 0, 0, 1, 0, 5),
 }
-# Values the municipality enters: for each school (dynamics the forms do not collect) and
-# for itself.
+# Entered values: by each school for itself (dynamics the forms do not collect) and by the
+# municipality for itself.
 ENTERED = [
     ("lrs.school.ege_math_dynamics", "A1", 1), ("lrs.school.ege_math_dynamics", "B2", 1),
     ("lrs.school.ege_math_dynamics", "F9", 0),
