@@ -209,12 +209,13 @@ def readings(
     everything = _normalise(value_store.read(org_ids=None, territory_ids=None, indicators=code_list))
     geo = _Geo()
     current = visible[visible["year"] == year]
-    history = (
-        visible.sort_values("year")
-        .groupby(KEY, sort=False, dropna=False)
-        .apply(lambda g: [(int(y), None if pd.isna(v) else float(v)) for y, v in zip(g["year"], g["value"], strict=True)], include_groups=False)
-        .to_dict()
-    )
+    # one pass over the rows in year order (a groupby-apply took a second for one page)
+    history: dict[tuple[Any, ...], list[tuple[int, float | None]]] = {}
+    by_year = visible.sort_values("year", kind="stable")
+    for k, y, v in zip(
+        by_year[KEY].itertuples(index=False, name=None), by_year["year"], by_year["value"], strict=True
+    ):
+        history.setdefault(k, []).append((int(y), None if pd.isna(v) else float(v)))
     prev_index = {
         tuple(k): v
         for k, v in zip(
