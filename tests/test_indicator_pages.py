@@ -109,7 +109,7 @@ def load_and_compute(world: Any) -> Any:
     from msoko.indicators.compute import compute
 
     load_text(CATALOG, file_name="tpages.yaml", origin=Catalog.Origin.BUILTIN)
-    compute(years=[2023, 2024])
+    compute(catalogs=["tpages"], years=[2023, 2024])
     return world
 
 
@@ -120,7 +120,7 @@ def computed(facts: Any) -> Any:
 
 def page(response: Any) -> Any:
     assert response.status_code == 200, response.status_code
-    return lxml_html.fromstring(response.content.decode())
+    return lxml_html.document_fromstring(response.content.decode())
 
 
 def squash(value: str | None) -> str:

@@ -82,6 +82,7 @@ BUCKET_LABELS = {
     BUCKET_PERCENT["full"]: "в полном объёме",
 }
 GRID_LIMIT = 500
+GRID_CHIPS = 120
 
 
 # --------------------------------------------------------------------------- who may do what
@@ -388,8 +389,10 @@ def colour_grid(
     subject: str | None,
     year: int | None,
 ) -> dict[str, Any]:
-    """Entities × the catalog's indicator lines: one colour chip per line, in the catalog's
-    order, and how many lines of each colour (entities with the most red lines first)."""
+    """Entities × the catalog's indicator lines: how many lines of each colour (entities with
+    the most red lines first) and, when there are at most ``GRID_CHIPS`` lines, one colour
+    chip per line in the catalog's order (a catalog by subject and grade has hundreds: then
+    the subject filter brings the chips back)."""
     order = {d.code: i for i, d in enumerate(defs)}
     by_code = {d.code: d for d in defs}
     cells: dict[int, dict[tuple[str, str, int, str], dict[str, Any]]] = defaultdict(dict)
@@ -401,19 +404,19 @@ def colour_grid(
         keys.add(_key(r))
         cells[int(entity)][_key(r)] = r
     columns = sorted(keys, key=lambda k: (order.get(k[0], 0), subjects.get(k[1], k[1]), k[2]))
+    chips = len(columns) <= GRID_CHIPS
     out_rows: list[dict[str, Any]] = []
     for e in entities:
+        mine = cells[e.pk]
+        counts = Counter(r["colour"] for r in mine.values() if r["colour"])
         line_cells = []
-        counts: Counter[str] = Counter()
-        for key in columns:
-            found = cells[e.pk].get(key)
+        for key in columns if chips else []:
+            found = mine.get(key)
             d = by_code[key[0]]
             cell = present(found, d, subjects, year=year)
             if found is None:
                 label = breakdown_label(key[1] or None, None if key[2] == -1 else key[2], None, subjects)
                 cell["label"] = f"{d.name} ({label})" if label else d.name
-            if cell["colour"]:
-                counts[cell["colour"]] += 1
             line_cells.append(cell)
         out_rows.append(
             {
@@ -424,7 +427,7 @@ def colour_grid(
             }
         )
     out_rows.sort(key=lambda row: row["rank"])
-    return {"columns": len(columns), "rows": out_rows}
+    return {"columns": len(columns), "chips": chips, "rows": out_rows}
 
 
 # --------------------------------------------------------------------------- reading values
