@@ -96,14 +96,19 @@ def test_header_shows_name_role_and_a_logout_form(world: Any) -> None:
 def test_navigation_of_a_territory_user(world: Any) -> None:
     response = client_for(world.bob).get(reverse("organisation_list"))
     labels = [item["label"] for item in response.context["nav_items"]]
-    assert labels == ["Обзор", "Организации", "Согласование форм", "Загрузка данных"]
+    assert labels == [
+        "Обзор", "Организации", "Показатели", "Анализ", "Управление", "Согласование форм",
+        "Загрузка данных",
+    ]
     active = [item["label"] for item in response.context["nav_items"] if item["active"]]
     assert active == ["Организации"]
 
 
 def test_navigation_of_a_school_user(world: Any) -> None:
     response = client_for(world.alice).get(reverse("home"))
-    assert [item["label"] for item in response.context["nav_items"]] == ["Моя школа", "Формы"]
+    assert [item["label"] for item in response.context["nav_items"]] == [
+        "Моя школа", "Показатели", "Анализ", "Управление", "Формы",
+    ]
     assert response.context["user_scope_label"] == "МБОУ СОШ № 1"
 
 

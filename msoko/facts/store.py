@@ -215,7 +215,9 @@ def _read(
     paths = active_paths(table, procedures=procedures, years=years)
     if not paths:
         return ibis.memtable(TABLES[table].empty_table())
-    return con.read_parquet(paths, union_by_name=True)
+    # the partition folders (year=2024) must not become columns: they would shadow the
+    # files' own typed ``year`` and ``procedure``
+    return con.read_parquet(paths, union_by_name=True, hive_partitioning=False)
 
 
 def scan(

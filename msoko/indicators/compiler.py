@@ -234,8 +234,8 @@ def compile_additive(
         aggs.update(cols)
         columns[spec.code] = mapping
     procedures = _union([procedures_of(s.formula.get("where")) for s in specs])
-    src = t if procedures is None else t.filter(t.procedure.isin(sorted(procedures)))
-    expr = src.group_by(list(keys)).aggregate(**aggs)
+    rows = t if procedures is None else t.filter(t.procedure.isin(sorted(procedures)))
+    expr = rows.group_by(list(keys)).aggregate(**aggs)
     return Query(f"{table}:additive", table, expr, keys, columns, procedures)
 
 
@@ -318,7 +318,7 @@ def compile_per_student(spec: IndicatorSpec, thresholds: Thresholds, src: Source
     expr = students.group_by(list(keys)).aggregate(**aggs)
     return Query(
         f"{spec.code}:per_student",
-        spec.table,
+        str(spec.table),
         expr,
         keys,
         {spec.code: mapping},

@@ -99,7 +99,8 @@ def load_thresholds(years: Iterable[int]) -> Thresholds:
     )
     by_key: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
     for procedure, subject, year, threshold in rows:
-        by_key[(procedure, subject)][int(year)] = float(threshold)
+        if threshold is not None:
+            by_key[(procedure, subject)][int(year)] = float(threshold)
     out: dict[tuple[str, str, int], float] = {}
     for (procedure, subject), per_year in by_key.items():
         for year in years:
@@ -449,7 +450,8 @@ def batch_lookup(years: list[int]) -> Callable[[str, pd.DataFrame], pd.DataFrame
     for table, year, batch_id, scope in files.values_list(
         "table", "year", "batch_id", "batch__scope"
     ).distinct():
-        per[(table, int(year))][int(batch_id)] = list(scope or [])
+        if year is not None:
+            per[(table, int(year))][int(batch_id)] = list(scope or [])
 
     def add(table: str, school: pd.DataFrame) -> pd.DataFrame:
         if school.empty:
@@ -487,19 +489,62 @@ def compute(
     trigger: str = "command",
     user: Any = None,
     progress: Progress | None = None,
+    audit: bool = True,
 ) -> RunResult:
-    """Compute (or, with ``org_ids``, recompute for those organisations) and store values."""
+    """Compute (or, with ``org_ids``, recompute for those organisations) and store values.
+
+    The run's bookkeeping rows are not audited one by one: one BULK audit row names the run
+    (``audit=False`` for callers that record their own, such as the demo)."""
+    from msoko.access import audit as audit_log
+
+    with audit_log.DANGEROUS_unaudited():
+        result = _compute(
+            catalogs=catalogs, years=years, org_ids=org_ids, engine=engine,
+            trigger=trigger, user=user, progress=progress,
+        )
+    if audit:
+        audit_log.record(
+            "bulk",
+            model="indicators.ComputationRun",
+            object_id=result.run.pk,
+            object_repr=str(result.run),
+            changes={
+                "values": result.rows,
+                "catalogs": result.run.catalogs,
+                "years": result.run.years,
+                "organisations": result.run.org_ids,
+                "trigger": trigger,
+            },
+            actor=user if getattr(user, "is_authenticated", False) else None,
+        )
+    return result
+
+
+def _compute(
+    *,
+    catalogs: Iterable[str] | None,
+    years: Iterable[int] | None,
+    org_ids: Iterable[int] | None,
+    engine: Engine | str,
+    trigger: str,
+    user: Any,
+    progress: Progress | None,
+) -> RunResult:
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
     eng = make_engine(engine) if isinstance(engine, str) else engine
     specs_by_catalog = load_specs(catalogs)
-    all_years = sorted(
-        set(int(y) for y in years)
+    all_years: list[int] = sorted(
+        {int(y) for y in years}
         if years is not None
         else set(
-            FactFile.objects.filter(batch__status=ImportBatch.Status.ACTIVE, year__isnull=False)
+            int(y)
+            for y in FactFile.objects.filter(
+                batch__status=ImportBatch.Status.ACTIVE, year__isnull=False
+            )
             .values_list("year", flat=True)
             .distinct()
+            if y is not None
         )
         | _form_years()
     )

@@ -49,7 +49,7 @@ class DuckDBEngine:
             files = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
             raw.execute(
                 f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM read_parquet([{files}], '  # noqa: S608
-                "union_by_name = true)"
+                "union_by_name = true, hive_partitioning = false)"
             )
         else:
             raw.register(f"_empty_{table}", TABLES[table].empty_table())

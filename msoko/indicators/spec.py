@@ -449,9 +449,9 @@ def _indicator(
     if len(chk.problems) > before:
         return None
     return IndicatorSpec(
-        code=code,
-        name=name.strip(),
-        unit=unit,
+        code=str(code),
+        name=str(name).strip(),
+        unit=str(unit),
         direction=direction,
         levels=tuple(lv for lv in LEVELS if lv in levels),
         by=by_t,
