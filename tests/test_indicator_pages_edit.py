@@ -158,6 +158,7 @@ def test_municipality_sets_its_norm_beside_the_documents(computed: Any) -> None:
 # --------------------------------------------------------------------------- entered values
 
 
+@pytest.mark.django_db(transaction=True)  # a job closes the connection, as the worker does
 def test_values_entered_by_the_municipality_and_by_a_school(computed: Any) -> None:
     url = reverse("indicators:values", args=["tpages"])
     bob = client_for(computed.bob)
@@ -212,6 +213,7 @@ def test_entered_value_must_be_a_number(computed: Any) -> None:
 # --------------------------------------------------------------------------- recompute
 
 
+@pytest.mark.django_db(transaction=True)
 def test_recompute_is_a_background_job(computed: Any) -> None:
     runs = ComputationRun.objects.count()
     for user in (computed.alice, computed.charlie):
