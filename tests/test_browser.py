@@ -115,7 +115,9 @@ def test_school_administrator_sees_their_school(browser: Any, live_server: Any, 
     s = Session(browser, live_server.url)
     s.login("alice")
     assert s.page.locator("h1").inner_text() == "МБОУ СОШ № 1"
-    assert s.page.locator("nav.nav").inner_text().split() == ["Моя", "школа", "Формы"]
+    assert s.page.locator("nav.nav").inner_text().split() == [
+        "Моя", "школа", "Показатели", "Анализ", "Управление", "Формы",
+    ]
     assert "Администратор образовательной организации" in s.page.locator(".userbox").inner_text()
     s.assert_libraries_from_the_app(charts=True)
 
