@@ -191,10 +191,13 @@ def readings(
     catalog: str | None = None,
     level: str | None = None,
     entities: Iterable[int] | None = None,
+    breakdown: tuple[str | None, int | None, str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Values of ``year`` read against norms and last year, with colour, score, interval and
     suppression, and each value's history (for sparklines); one dict per row visible to
-    ``scope``. ``entities`` limits to some organisations (school level) or territories."""
+    ``scope``. ``entities`` limits to some organisations (school level) or territories;
+    ``breakdown`` to one (subject, grade, task), ``None`` in it meaning «no such breakdown»
+    (peers, references and last year always share a row's breakdown)."""
     defs = definitions(codes, catalog)
     if not defs:
         return []
@@ -204,10 +207,27 @@ def readings(
         return []
     if entities is not None:
         visible = visible[visible["entity"].isin(list(entities))]
-    # everything of these indicators (unscoped) to resolve references and rank peers; only
-    # derived figures (a norm, a score) leave this function, never another school's row
-    everything = _normalise(value_store.read(org_ids=None, territory_ids=None, indicators=code_list))
+    if breakdown is not None:
+        visible = _of_breakdown(visible, breakdown)
+    # everything of these indicators (unscoped) that can resolve a reference or rank a peer of
+    # a visible row: every territory row, and the school rows of the municipalities whose
+    # schools or own rows are visible (a school's peers are its municipality's schools; a
+    # municipality's «best school» is one of its own). Only derived figures (a norm, a
+    # score) leave this function, never another school's row.
     geo = _Geo()
+    munis = {
+        geo.org_muni.get(int(e)) for e in visible.loc[visible["level"] == "school", "entity"].dropna()
+    } | {int(e) for e in visible.loc[visible["level"] == "municipality", "entity"].dropna()}
+    peer_orgs = [o for o, m in geo.org_muni.items() if m in munis]
+    everything = _normalise(
+        value_store.read(org_ids=peer_orgs, territory_ids=None, indicators=code_list)
+        if peer_orgs
+        else value_store.read(
+            org_ids=None, territory_ids=None, indicators=code_list, levels=["municipality", "region"]
+        )
+    )
+    if breakdown is not None:
+        everything = _of_breakdown(everything, breakdown)
     current = visible[visible["year"] == year]
     # one pass over the rows in year order (a groupby-apply took a second for one page)
     history: dict[tuple[Any, ...], list[tuple[int, float | None]]] = {}
@@ -287,6 +307,17 @@ def readings(
             }
         )
     return out
+
+
+def _of_breakdown(
+    df: pd.DataFrame, breakdown: tuple[str | None, int | None, str | None]
+) -> pd.DataFrame:
+    subject, grade, task = breakdown
+    return df[
+        (df["subject"] == (subject or ""))
+        & (df["grade"] == (-1 if grade is None else int(grade)))
+        & (df["task"] == (task or ""))
+    ]
 
 
 def _peer_scores(cur_all: pd.DataFrame, defs: dict[str, IndicatorDefinition]) -> dict[tuple[Any, ...], float]:
