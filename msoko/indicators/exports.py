@@ -33,6 +33,7 @@ from msoko.indicators.views import (
     Entity,
     _active_catalog,
     _definitions,
+    _has_tasks,
     _org_entity,
     current_user,
     default_level,
@@ -61,8 +62,8 @@ COLUMNS: list[tuple[str, str, int]] = [
     ("Способ сбора", "", 26),
     ("Основание нормы", "", 24),
 ]
-VALUE_FORMATS = {"percent": "0.0", "bucket": "0.0", "points": "0.00", "count": "0"}
-CHANGE_FORMATS = {"percent": "+0.0;-0.0;0.0", "bucket": "+0.0;-0.0;0.0"}
+VALUE_FORMATS = {"percent": '0.0" %"', "bucket": '0.0" %"', "points": "0.00", "count": "0"}
+CHANGE_FORMATS = {"percent": '+0.0" п. п.";-0.0" п. п.";0.0', "bucket": '+0.0" п. п.";-0.0" п. п.";0.0'}
 TEXT_UNITS = {"yes_no", "bucket"}
 
 
@@ -140,7 +141,11 @@ def build_table(request: HttpRequest, code: str) -> Table:
         scope = OrgScope.of(scope.org_ids & {entity.pk})
     defs = _definitions(catalog)
     rows = scoped_readings(
-        scope, year=year, codes=[d.code for d in defs], level=entity.level, entities=[entity.pk]
+        scope,
+        year=year,
+        codes=[d.code for d in defs if not _has_tasks(d)],
+        level=entity.level,
+        entities=[entity.pk],
     )
     sections = indicator_table(defs, rows, None, subjects=subject_names(), year=year)
     return Table(catalog, entity, line, entity_code, year, sections)

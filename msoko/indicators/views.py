@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -585,7 +586,8 @@ def catalog_page(request: HttpRequest, code: str) -> HttpResponse:
     subjects = subject_names()
     plan = make_plan(user, level, form)
     scope = OrgScope.for_user(user)
-    codes = [d.code for d in defs]
+    # task-level lines live on the indicator's page: never read them for the tables
+    codes = [d.code for d in defs if not _has_tasks(d)]
     focus_rows = entity_readings(scope, plan.focus, year=year, codes=codes)
     beside_rows = entity_readings(scope, plan.comparison, year=year, codes=codes)
     sections = (
@@ -595,11 +597,10 @@ def catalog_page(request: HttpRequest, code: str) -> HttpResponse:
     )
     grid = None
     if plan.grid_level:
-        grid_codes = [d.code for d in defs if not _has_tasks(d)]
         grid_rows = scoped_readings(
             scope,
             year=year,
-            codes=grid_codes,
+            codes=codes,
             level=plan.grid_level,
             entities=[e.pk for e in plan.grid],
         )
@@ -638,8 +639,37 @@ def _export_query(entity: Entity | None, year: int | None) -> str:
     return urlencode({key: entity.pk, "year": year})
 
 
-def _breakdown_key(r: dict[str, Any]) -> str:
-    return f"{r['subject'] or ''}|{'' if r['grade'] is None else r['grade']}|{r['task'] or ''}"
+def breakdowns_of(
+    scope: OrgScope, code: str, year: int | None
+) -> list[tuple[str | None, int | None, str | None]]:
+    """The (subject, grade, task) an indicator has values for in ``year``, in the order of
+    the filter: without tasks first, then by subject name, grade and task number."""
+    if not scope.org_ids or year is None:
+        return []
+    frame = api.values_frame([code], scope=scope, years=[year])
+    subjects = subject_names()
+    keys = {
+        (
+            None if pd.isna(s) or s == "" else str(s),
+            None if pd.isna(g) else int(g),
+            None if pd.isna(t) or t == "" else str(t),
+        )
+        for s, g, t in zip(frame["subject"], frame["grade"], frame["task"], strict=True)
+    }
+    return sorted(
+        keys,
+        key=lambda k: (
+            k[2] is not None,
+            subjects.get(k[0] or "", k[0] or ""),
+            -1 if k[1] is None else k[1],
+            _task_order(k[2] or ""),
+        ),
+    )
+
+
+def _breakdown_str(key: tuple[str | None, int | None, str | None]) -> str:
+    subject, grade, task = key
+    return f"{subject or ''}|{'' if grade is None else grade}|{task or ''}"
 
 
 SORT_COLUMNS = [
@@ -681,17 +711,15 @@ def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
     year = YearForm(request.GET or None).chosen_year()
     scope = OrgScope.for_user(user)
     subjects = subject_names()
-    rows = scoped_readings(scope, year=year, codes=[d.code])
-    keys = sorted(
-        {(_breakdown_key(r), r["task"] is not None, subjects.get(r["subject"] or "", ""), r["grade"] or -1, r["task"] or "") for r in rows},
-        key=lambda k: (k[1], k[2], k[3], _task_order(k[4])),
-    )
-    breakdowns = [
-        (k[0], breakdown_label(*_split_key(k[0]), subjects) or "без разреза") for k in keys
-    ]
+    present_keys = breakdowns_of(scope, d.code, year)
+    breakdowns = [(_breakdown_str(k), breakdown_label(*k, subjects) or "без разреза") for k in present_keys]
     form = IndicatorFilterForm(request.GET or None, user=user, breakdowns=breakdowns)
     chosen = form.value("breakdown") or (breakdowns[0][0] if breakdowns else "")
-    rows = [r for r in rows if _breakdown_key(r) == chosen]
+    rows = (
+        scoped_readings(scope, year=year, codes=[d.code], breakdown=_split_key(chosen))
+        if chosen
+        else []
+    )
     # territories: the region first, then municipalities by name
     territory_names = dict(Territory.objects.values_list("pk", "name"))
     territory_lines = []
@@ -821,12 +849,18 @@ def school_profile(request: HttpRequest, pk: int) -> HttpResponse:
     year_form = YearForm(request.GET or None)
     year = year_form.chosen_year()
     scope = OrgScope.of(OrgScope.for_user(user).org_ids & {org.pk})
-    school_rows = scoped_readings(scope, year=year, level="school", entities=[org.pk])
-    muni_rows = scoped_readings(scope, year=year, level="municipality", entities=[org.territory_id])
+    catalogs = [
+        (catalog, _definitions(catalog))
+        for catalog in Catalog.objects.filter(is_active=True).order_by("order", "code")
+    ]
+    codes = [d.code for _, defs in catalogs for d in defs if not _has_tasks(d)]
+    school_rows = scoped_readings(scope, year=year, codes=codes, level="school", entities=[org.pk])
+    muni_rows = scoped_readings(
+        scope, year=year, codes=codes, level="municipality", entities=[org.territory_id]
+    )
     subjects = subject_names()
     blocks = []
-    for catalog in Catalog.objects.filter(is_active=True).order_by("order", "code"):
-        defs = _definitions(catalog)
+    for catalog, defs in catalogs:
         if not defs:
             continue
         own = [r for r in school_rows if r["catalog"] == catalog.code]
@@ -1057,6 +1091,7 @@ def entered_values(request: HttpRequest, code: str) -> HttpResponse:
     _require(can_enter_values(user))
     catalog = _active_catalog(code)
     target = entry_target(user)
+    _require(target.territory is not None or target.organisation is not None)
     defs = [
         d
         for d in _definitions(catalog)
