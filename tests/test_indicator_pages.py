@@ -452,3 +452,26 @@ def test_pages_without_values(world: Any) -> None:
         assert q(tree, '#focus tr[data-indicator="tp.oge_share2"] [data-value]')[0].text_content().strip() == "нет данных"
         assert client.get(reverse("indicators:indicator", args=["tp.oge_share2"])).status_code == 200
         assert client.get(reverse("indicators:index")).status_code == 200
+
+
+def test_regional_analyst_sees_the_region_and_chooses_a_municipality(computed: Any) -> None:
+    analyst = User.objects.create_user(
+        "anna", password="x", role=Role.REGIONAL_ANALYST, territory=computed.region
+    )
+    client = client_for(analyst)
+    url = reverse("indicators:catalog", args=["tpages"])
+    tree = page(client.get(url))
+    assert q(tree, "#focus")[0].get("data-level") == "region"
+    ru = line(tree, "tp.oge_share2", "Русский язык")
+    assert text(q(ru, "[data-value] .value")[0]) == "36,4 %"  # 4 of 11
+    grid = q(tree, "#colour-grid tbody tr")
+    assert {text(q(r, "th")[0]) for r in grid} == {"Энский район", "Соседний район"}
+    # the municipality selector: Энский район and its two schools
+    chosen = page(client.get(url, {"level": "municipality", "territory": computed.municipality.pk}))
+    assert "Энский район" in text(q(chosen, "#focus h2")[0])
+    assert [r.get("data-level") for r in q(chosen, "#colour-grid tbody tr")] == ["school", "school"]
+    # the neighbours' school, 2 of 2 «5» in русский: 0 % of «2»
+    far = page(client.get(reverse("indicators:school", args=[computed.school_far.pk])))
+    far_ru = line(far, "tp.oge_share2", "Русский язык", within='section[data-catalog="tpages"]')
+    assert text(q(far_ru, "[data-value] .value")[0]) == "0,0 %"
+    assert far_ru.get("data-colour") == "blue"
