@@ -146,10 +146,11 @@ def definitions(codes: Iterable[str] | None = None, catalog: str | None = None) 
 
 class _Geo:
     def __init__(self) -> None:
-        from msoko.registry.models import Organisation, Territory
+        from msoko.indicators.compute import Geography
 
-        self.parent = dict(Territory.objects.filter(parent__isnull=False).values_list("pk", "parent_id"))
-        self.org_muni = dict(Organisation.objects.values_list("pk", "territory_id"))
+        geo = Geography.load()
+        self.parent = geo.municipality_region
+        self.org_muni = geo.org_municipality
 
     def territory_of(self, level: str, entity: int) -> int | None:
         if level == "school":

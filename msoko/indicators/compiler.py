@@ -19,6 +19,7 @@ which PostgreSQL and Spark treat differently.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,13 +41,35 @@ class Thresholds:
     values: dict[tuple[str, str, int], float] = field(default_factory=dict)
 
     def expr(self, t: ir.Table) -> ir.NumericValue:
-        branches = [
-            ((t.procedure == p) & (t.subject == s) & (t.year == y), float(v))
-            for (p, s, y), v in sorted(self.values.items())
-        ]
+        """The threshold of each row: one branch per procedure and subject whose threshold is
+        the same every year, one per year otherwise."""
+        per_subject: dict[tuple[str, str], dict[int, float]] = {}
+        for (p, s, y), v in self.values.items():
+            per_subject.setdefault((p, s), {})[y] = float(v)
+        branches = []
+        for (p, s), by_year in sorted(per_subject.items()):
+            if len(set(by_year.values())) == 1:
+                branches.append(((t.procedure == p) & (t.subject == s), next(iter(by_year.values()))))
+            else:
+                branches += [
+                    ((t.procedure == p) & (t.subject == s) & (t.year == y), v)
+                    for y, v in sorted(by_year.items())
+                ]
         if not branches:
             return ibis.null("float64")
         return ibis.cases(*branches, else_=ibis.null("float64"))
+
+
+THRESHOLD = "_min_threshold"
+
+
+def with_threshold(t: ir.Table, specs: list[IndicatorSpec], thresholds: Thresholds) -> ir.Table:
+    """``t`` with the minimum threshold of each row as a column, computed once, when any of
+    ``specs`` compares with it ({threshold: min}); otherwise ``t`` unchanged."""
+    uses = any('"threshold"' in json.dumps(s.formula) for s in specs)
+    if not uses or not {"procedure", "subject", "year"} <= set(t.columns):
+        return t
+    return t.mutate(**{THRESHOLD: thresholds.expr(t)})
 
 
 @dataclass
@@ -89,7 +112,7 @@ def _operand(t: ir.Table, operand: Any, thresholds: Thresholds) -> Any:
         if "column" in operand:
             return t[operand["column"]]
         if "threshold" in operand:
-            return thresholds.expr(t)
+            return t[THRESHOLD] if THRESHOLD in t.columns else thresholds.expr(t)
     return operand
 
 
@@ -225,7 +248,7 @@ def compile_additive(
     specs = [s for s in specs if s.table == table and is_additive(s)]
     if not specs:
         return None
-    t = src(table)
+    t = with_threshold(src(table), specs, thresholds)
     keys = tuple(k for k in (TASK_KEYS if table == "task_scores" else KEYS) if k in t.columns)
     aggs: dict[str, ir.Scalar] = {}
     columns: dict[str, tuple[str, str | None, str]] = {}
@@ -243,7 +266,7 @@ def compile_distinct(spec: IndicatorSpec, thresholds: Thresholds, src: Source) -
     """A distinct count (e.g. participants of any ВПР work): grouped by the indicator's own
     breakdown, since distinct counts do not add up over finer groups."""
     f = spec.formula
-    t = src(str(spec.table))
+    t = with_threshold(src(str(spec.table)), [spec], thresholds)
     rows = t.filter(
         conj(
             t,
@@ -278,7 +301,7 @@ def compile_per_student(spec: IndicatorSpec, thresholds: Thresholds, src: Source
     semi-join, so a student with two rows there still counts once), then the share or count."""
     f = spec.formula
     ps = f["per_student"]
-    t = src(str(spec.table))
+    t = with_threshold(src(str(spec.table)), [spec], thresholds)
     rows = t.filter(condition(t, f.get("where"), thresholds))
     group = ["org_id", "year", "student", *[d for d in spec.by if d != "task"]]
     definitions = [(name, *next(iter(agg.items()))) for name, agg in ps.get("measures", {}).items()]

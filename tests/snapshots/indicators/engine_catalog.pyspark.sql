@@ -34,339 +34,7 @@ SELECT
         `t1`.`test_score` IS NOT NULL AND NOT ISNAN(`t1`.`test_score`)
       )
       AND (
-        `t1`.`test_score` < CASE
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'bio'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 36.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'bio'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 36.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'bio'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 36.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'chem'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 36.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'chem'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 36.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'chem'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 36.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'eng'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 22.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'eng'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 22.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'eng'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 22.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'geo'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 37.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'geo'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 37.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'geo'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 37.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'hist'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 32.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'hist'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 32.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'hist'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 32.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'inf'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 40.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'inf'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 40.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'inf'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 40.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'lit'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 32.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'lit'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 32.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'lit'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 32.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'math_profile'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 27.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'math_profile'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 27.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'math_profile'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 27.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'phys'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 36.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'phys'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 36.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'phys'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 36.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'ru'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 24.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'ru'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 24.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'ru'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 24.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'soc'
-          )
-          AND (
-            `t1`.`year` = 2023
-          )
-          THEN 42.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'soc'
-          )
-          AND (
-            `t1`.`year` = 2024
-          )
-          THEN 42.0
-          WHEN (
-            `t1`.`procedure` = 'EGE'
-          )
-          AND (
-            `t1`.`subject` = 'soc'
-          )
-          AND (
-            `t1`.`year` = 2025
-          )
-          THEN 42.0
-          ELSE CAST(NULL AS DOUBLE)
-        END
+        `t1`.`test_score` < `t1`.`_min_threshold`
       ),
       1,
       0
@@ -467,7 +135,90 @@ SELECT
   ) AS `c4`
 FROM (
   SELECT
-    *
+    `t0`.`batch_id`,
+    `t0`.`org_id`,
+    `t0`.`year`,
+    `t0`.`procedure`,
+    `t0`.`subject`,
+    `t0`.`grade`,
+    `t0`.`student`,
+    `t0`.`class_label`,
+    `t0`.`variant`,
+    `t0`.`primary_score`,
+    `t0`.`test_score`,
+    `t0`.`mark`,
+    `t0`.`journal_mark`,
+    `t0`.`passed`,
+    `t0`.`level`,
+    CASE
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'bio'
+      )
+      THEN 36.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'chem'
+      )
+      THEN 36.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'eng'
+      )
+      THEN 22.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'geo'
+      )
+      THEN 37.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'hist'
+      )
+      THEN 32.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'inf'
+      )
+      THEN 40.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'lit'
+      )
+      THEN 32.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'math_profile'
+      )
+      THEN 27.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'phys'
+      )
+      THEN 36.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'ru'
+      )
+      THEN 24.0
+      WHEN (
+        `t0`.`procedure` = 'EGE'
+      ) AND (
+        `t0`.`subject` = 'soc'
+      )
+      THEN 42.0
+      ELSE CAST(NULL AS DOUBLE)
+    END AS `_min_threshold`
   FROM `student_results` AS `t0`
   WHERE
     `t0`.`procedure` IN ('EGE', 'OGE', 'VPR')
