@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -119,6 +120,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+    # Tests on a file, not Django's default shared-cache in-memory database: under shared
+    # cache SQLite locks whole tables and answers "database table is locked" at once, with
+    # no busy timeout, when the live server, the job consumer and the test touch one table
+    # together. A file gets WAL and the timeout above, as in production.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get(
+            "MSOKO_TEST_SQLITE_FILE",
+            os.path.join(tempfile.gettempdir(), f"msoko-test-{os.getpid()}.sqlite3"),
+        )
+    }
 
 AUTH_USER_MODEL = "access.User"
 AUTH_PASSWORD_VALIDATORS = [
