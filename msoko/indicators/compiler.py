@@ -211,10 +211,16 @@ def _sum_if(cond: ir.BooleanValue) -> ir.IntegerScalar:
 
 
 def _additive_columns(
-    spec: IndicatorSpec, t: ir.Table, i: int, thresholds: Thresholds
+    spec: IndicatorSpec, t: ir.Table, i: int, thresholds: Thresholds, *, filtered: bool = False
 ) -> tuple[dict[str, ir.Scalar], tuple[str, str | None, str]]:
+    """The aggregates of one indicator. ``filtered``: the query's rows are already limited
+    to the procedures this indicator's ``where`` names, so that part is left out (a plain
+    ``sum``/``count`` aggregates markedly faster than a conditional one)."""
     f = spec.formula
-    where = condition(t, f.get("where"), thresholds)
+    own = dict(f.get("where") or {})
+    if filtered:
+        own.pop("procedure", None)
+    where = condition(t, own, thresholds)
     denom = conj(t, where, condition(t, f.get("denominator"), thresholds))
     num, den, n = f"n{i}", f"d{i}", f"c{i}"
     kind = spec.kind
@@ -224,6 +230,11 @@ def _additive_columns(
     if kind in {"count", "presence"}:
         cond = conj(t, denom, condition(t, f.get("numerator"), thresholds))
         return {num: _sum_if(cond), n: _sum_if(denom)}, (num, None, n)
+    if kind in {"mean", "sum"} and not own and not f.get("denominator"):
+        col = t[f["column"]]
+        return {num: col.cast("float64").sum(), n: col.count()}, (num, n if kind == "mean" else None, n)
+    if kind == "task_share_of_max" and not own:
+        return {num: t.score.cast("float64").sum(), n: t.score.count()}, (num, n, n)
     if kind in {"mean", "sum"}:
         col = t[f["column"]]
         has = conj(t, where, col.notnull())
@@ -252,11 +263,13 @@ def compile_additive(
     keys = tuple(k for k in (TASK_KEYS if table == "task_scores" else KEYS) if k in t.columns)
     aggs: dict[str, ir.Scalar] = {}
     columns: dict[str, tuple[str, str | None, str]] = {}
+    own = [procedures_of(s.formula.get("where")) for s in specs]
+    procedures = _union(own)
+    filtered = procedures is not None and all(p == procedures for p in own)
     for i, spec in enumerate(specs):
-        cols, mapping = _additive_columns(spec, t, i, thresholds)
+        cols, mapping = _additive_columns(spec, t, i, thresholds, filtered=filtered)
         aggs.update(cols)
         columns[spec.code] = mapping
-    procedures = _union([procedures_of(s.formula.get("where")) for s in specs])
     rows = t if procedures is None else t.filter(t.procedure.isin(sorted(procedures)))
     expr = rows.group_by(list(keys)).aggregate(**aggs)
     return Query(f"{table}:additive", table, expr, keys, columns, procedures)

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,6 +42,7 @@ from msoko.indicators.compiler import Query, Thresholds, compile_all, procedures
 from msoko.indicators.engines import Engine, make_engine
 from msoko.indicators.models import ComputationRun, IndicatorDefinition
 from msoko.indicators.spec import FACT_KINDS, IndicatorSpec, topological
+from msoko.indicators.values import TEXT
 
 DIMS = ("subject", "grade", "task")
 BUCKET_PERCENT = {
@@ -59,6 +64,19 @@ class Geography:
     municipality_region: dict[int, int]
     schools: dict[int, set[int]] = field(default_factory=dict)  # territory → its schools
 
+    def __post_init__(self) -> None:
+        # dense lookups by id: a dict ``map`` over millions of rows costs seconds
+        self._muni = _dense(self.org_municipality)
+        self._region = _dense(self.municipality_region)
+
+    def municipality_of(self, org_ids: Any) -> np.ndarray:
+        """The territory of each organisation (NaN when unknown), as float64."""
+        return _look(self._muni, org_ids)
+
+    def region_of(self, territory_ids: Any) -> np.ndarray:
+        """The parent of each territory (NaN when it has none), as float64."""
+        return _look(self._region, territory_ids)
+
     @classmethod
     def load(cls) -> Geography:
         from msoko.registry.models import Organisation, Territory
@@ -78,6 +96,24 @@ class Geography:
                 if int(territory) in muni_region:
                     schools[muni_region[int(territory)]].add(int(pk))
         return cls(org_muni, muni_region, dict(schools))
+
+
+def _dense(mapping: dict[int, int]) -> np.ndarray:
+    size = max(mapping, default=-1) + 1
+    out = np.full(size, np.nan)
+    if mapping:
+        out[np.fromiter(mapping.keys(), dtype=np.int64)] = np.fromiter(
+            mapping.values(), dtype=np.float64
+        )
+    return out
+
+
+def _look(table: np.ndarray, ids: Any) -> np.ndarray:
+    keys = pd.to_numeric(pd.Series(ids), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    ok = ~np.isnan(keys) & (keys >= 0) & (keys < len(table))
+    out = np.full(len(keys), np.nan)
+    out[ok] = table[keys[ok].astype(np.int64)]
+    return out
 
 
 def load_specs(catalogs: Iterable[str] | None = None) -> dict[str, list[IndicatorSpec]]:
@@ -156,6 +192,45 @@ def _to_rows(frame: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
     return out
 
 
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """An engine's result as pandas, text columns as categoricals (grouping and taking on
+    them is many times faster than on Arrow-backed strings)."""
+    columns = []
+    for col in table.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = col.dictionary_encode()
+        columns.append(col)
+    return pa.Table.from_arrays(columns, names=table.column_names).to_pandas()
+
+
+def _task_share_rows(
+    result: pa.Table, keys: tuple[str, ...], cols: tuple[str, str | None, str], per_task: bool
+) -> pd.DataFrame:
+    """Rows of a share of the maximum score: the query's sums joined with each task's
+    maximum (tasks solved × maximum is the denominator). Without a per-task breakdown, ``n``
+    is the number of participants: answers over the number of tasks of the work. Done by the
+    embedded engine over the result, whichever engine ran the query."""
+    num, den, n = cols
+    maxima = pa.Table.from_pandas(task_maxima(), preserve_index=False)
+    con = duckdb.connect()
+    try:
+        con.register("r", result.select(list(dict.fromkeys([*keys, num, str(den), n]))))
+        con.register("m", maxima)
+        work = ", ".join(f"r.{k}" for k in ("org_id", "year", "procedure", "subject", "grade"))
+        out = con.execute(
+            f"""SELECT {", ".join(f"r.{k}" for k in keys)},
+                   CAST(r.{num} AS DOUBLE) AS numerator,
+                   CAST(r.{den} AS DOUBLE) * m.max_score AS denominator,
+                   CAST(r.{n} AS DOUBLE) {"" if per_task else f"/ count(*) OVER (PARTITION BY {work})"} AS n
+            FROM r JOIN m ON r.procedure = m.procedure AND r.subject = m.subject
+              AND CAST(r.grade AS DOUBLE) = m.grade AND CAST(r.year AS BIGINT) = m.year
+              AND r.task = m.task"""  # noqa: S608 - names are ours
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return _frame(out)
+
+
 def run_fact_queries(
     engine: Engine,
     specs: list[IndicatorSpec],
@@ -173,7 +248,6 @@ def run_fact_queries(
     batches: set[int] = set()
     out: dict[str, pd.DataFrame] = {}
     timings: dict[str, float] = {}
-    maxima: pd.DataFrame | None = None
     for q in queries:
         tables = {q.table, *_semi_tables(q, by_code)}
         for table in tables - bound:
@@ -183,28 +257,22 @@ def run_fact_queries(
             engine.bind(table, [str(root / f.path) for f in files])
             bound.add(table)
         started = time.perf_counter()
-        result = engine.execute(q.expr).to_pandas()
+        arrow = engine.execute(q.expr)
         timings[q.name] = time.perf_counter() - started
         if progress:
-            progress(f"  {q.name}: {len(result):,} строк за {timings[q.name]:.2f} с")
+            progress(f"  {q.name}: {arrow.num_rows:,} строк за {timings[q.name]:.2f} с")
+        result: pd.DataFrame | None = None
         for code, (num, den, n) in q.columns.items():
             spec = by_code[code]
-            frame = pd.DataFrame({k: result[k] for k in q.keys})
-            frame["numerator"] = result[num].astype("float64")
-            frame["denominator"] = result[den].astype("float64") if den else np.nan
-            frame["n"] = result[n].astype("float64")
             if spec.kind == "task_share_of_max":
-                if maxima is None:
-                    maxima = task_maxima()
-                frame["grade"] = frame["grade"].astype("float64")
-                frame["year"] = frame["year"].astype("int64")
-                frame = frame.merge(
-                    maxima, on=["procedure", "subject", "grade", "year", "task"], how="inner"
-                )
-                frame["denominator"] = frame["denominator"] * frame["max_score"]
-                frame["n"] = frame["n"] / frame.groupby(
-                    ["org_id", "year", "procedure", "subject", "grade"], sort=False, observed=True
-                )["task"].transform("count") if "task" not in spec.by else frame["n"]
+                frame = _task_share_rows(arrow, q.keys, (num, den, n), "task" in spec.by)
+            else:
+                if result is None:
+                    result = _frame(arrow)
+                frame = result[list(q.keys)].copy()
+                frame["numerator"] = result[num].astype("float64")
+                frame["denominator"] = result[den].astype("float64") if den else np.nan
+                frame["n"] = result[n].astype("float64")
             frame = frame[(frame["n"] > 0) | (frame["numerator"] > 0)]
             procedures = procedures_of(spec.formula.get("where"))
             if (
@@ -213,7 +281,7 @@ def run_fact_queries(
                 and set(q.keys) - {"procedure"} == {"org_id", "year", *spec.by}
             ):
                 # already at the indicator's own grain: one procedure, no coarser breakdown
-                frame = frame.drop(columns=["procedure", "max_score"], errors="ignore")
+                frame = frame.drop(columns=["procedure"], errors="ignore")
                 for dim in DIMS:
                     if dim not in frame.columns:
                         frame[dim] = None
@@ -324,50 +392,77 @@ def value_of(kind: str, unit: str, num: pd.Series, den: pd.Series) -> pd.Series:
     return v.astype("float64")
 
 
-def _school_values(spec: IndicatorSpec, frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    frame["value"] = value_of(spec.kind, spec.unit, frame["numerator"], frame["denominator"])
-    return frame
+def _rolled_value(spec: IndicatorSpec, frame: pd.DataFrame) -> pd.Series:
+    den = frame["denominator"]
+    if spec.rollup == "pooled":
+        return value_of(spec.kind, spec.unit, frame["numerator"], den)
+    if spec.rollup == "mean_of_schools":
+        return (frame["numerator"] / den.where(den > 0)).astype("float64")
+    if spec.rollup == "share_of_orgs":
+        return (100.0 * frame["numerator"] / den.where(den > 0)).astype("float64")
+    return frame["numerator"].astype("float64")  # count_of_orgs
 
 
-def roll_up(spec: IndicatorSpec, school: pd.DataFrame, geo: Geography) -> list[pd.DataFrame]:
-    """Municipality and region rows from school rows, as ``spec.rollup`` says."""
-    if spec.rollup == "none" or school.empty:
+def roll_up(
+    spec: IndicatorSpec,
+    school: pd.DataFrame,
+    geo: Geography,
+    *,
+    other_municipalities: pd.DataFrame | None = None,
+) -> list[pd.DataFrame]:
+    """Municipality and region rows from school rows, as ``spec.rollup`` says.
+
+    Every roll-up is a sum of numerators and denominators (pooled: of the schools'; mean of
+    schools: of their values and their number; share or count of organisations: of the
+    schools that have a positive value and their number), so the region is summed from the
+    municipalities' sums. ``other_municipalities`` are stored municipality rows of the
+    municipalities whose schools are not in ``school`` (an incremental run)."""
+    if spec.rollup == "none" or (school.empty and other_municipalities is None):
         return []
-    base = school.copy()
-    base["municipality"] = base["org_id"].map(geo.org_municipality)
-    base["region"] = base["municipality"].map(geo.municipality_region)
+    keys = ["territory_id", "year", *DIMS]
+    part = school[school["territory_id"].notna()]
+    g = part.groupby(keys, sort=False, dropna=False, observed=True)
+    if spec.rollup == "pooled":
+        muni = g[["numerator", "denominator", "n"]].sum(min_count=1)
+    elif spec.rollup == "mean_of_schools":
+        muni = pd.DataFrame(
+            {"numerator": g["value"].sum(min_count=1), "denominator": g["value"].count()}
+        )
+        muni["n"] = muni["denominator"]
+    else:  # share_of_orgs / count_of_orgs
+        positive = (part["value"] > 0).astype("float64").groupby(
+            [part[k] for k in keys], sort=False, dropna=False, observed=True
+        ).sum()
+        muni = pd.DataFrame({"numerator": positive, "denominator": g["value"].count()})
+        muni["n"] = muni["denominator"]
+    muni = muni.reset_index()
+    for dim in DIMS:
+        muni[dim] = muni[dim].astype("object").where(muni[dim].notna(), None)
+    if other_municipalities is not None and not other_municipalities.empty:
+        other = other_municipalities[[*keys, "numerator", "denominator", "n"]].copy()
+        for dim in DIMS:
+            other[dim] = other[dim].astype("object").where(other[dim].notna(), None)
+        muni = pd.concat([muni, other], ignore_index=True)
+    if muni.empty:
+        return []
+    muni["territory_id"] = muni["territory_id"].astype("float64")
+    muni["year"] = muni["year"].astype("int64")
+    muni["grade"] = muni["grade"].astype("float64")
+    muni["value"] = _rolled_value(spec, muni)
     out = []
-    for level in ("municipality", "region"):
-        if level not in spec.levels:
-            continue
-        keys = [level, "year", *DIMS]
-        part = base.dropna(subset=[level])
-        if part.empty:
-            continue
-        g = part.groupby(keys, sort=False, dropna=False, observed=True)
-        if spec.rollup == "pooled":
-            agg = g[["numerator", "denominator", "n"]].sum(min_count=1)
-            agg["value"] = value_of(spec.kind, spec.unit, agg["numerator"], agg["denominator"])
-        elif spec.rollup == "mean_of_schools":
-            agg = pd.DataFrame(
-                {"numerator": g["value"].sum(min_count=1), "denominator": g["value"].count()}
+    if "municipality" in spec.levels:
+        out.append(muni.assign(org_id=pd.NA, level="municipality"))
+    if "region" in spec.levels:
+        reg = muni.assign(territory_id=geo.region_of(muni["territory_id"]))
+        reg = reg[reg["territory_id"].notna()]
+        if not reg.empty:
+            g = reg.groupby(keys, sort=False, dropna=False, observed=True)
+            summed = g[["numerator", "denominator", "n"]].sum(
+                min_count=1 if spec.rollup in {"pooled", "mean_of_schools"} else 0
             )
-            agg["n"] = agg["denominator"]
-            agg["value"] = agg["numerator"] / agg["denominator"].where(agg["denominator"] > 0)
-        else:  # share_of_orgs / count_of_orgs
-            positive = part.assign(_pos=(part["value"] > 0).astype("float64"))
-            g2 = positive.groupby(keys, sort=False, dropna=False, observed=True)
-            agg = pd.DataFrame({"numerator": g2["_pos"].sum(), "denominator": g2["value"].count()})
-            agg["n"] = agg["denominator"]
-            if spec.rollup == "share_of_orgs":
-                agg["value"] = 100.0 * agg["numerator"] / agg["denominator"].where(agg["denominator"] > 0)
-            else:
-                agg["value"] = agg["numerator"]
-        agg = agg.reset_index().rename(columns={level: "territory_id"})
-        agg["org_id"] = pd.NA
-        agg["level"] = level
-        out.append(agg)
+            summed = summed.reset_index()
+            summed["value"] = _rolled_value(spec, summed)
+            out.append(summed.assign(org_id=pd.NA, level="region"))
     return out
 
 
@@ -453,20 +548,25 @@ def batch_lookup(years: list[int]) -> Callable[[str, pd.DataFrame], pd.DataFrame
         if year is not None:
             per[(table, int(year))][int(batch_id)] = list(scope or [])
 
+    def label(table: str, year: int, org: int) -> str:
+        ids = {
+            b for b, scope in per.get((table, year), {}).items() if not scope or org in scope
+        }
+        return ",".join(str(b) for b in sorted(ids))
+
     def add(table: str, school: pd.DataFrame) -> pd.DataFrame:
+        school = school.drop(columns=["batches"], errors="ignore")
         if school.empty:
             return school.assign(batches=pd.Series(dtype="string"))
-        pairs = school[["year", "org_id"]].drop_duplicates()
-        labels = []
-        for year, org in zip(pairs["year"], pairs["org_id"], strict=True):
-            ids = [
-                b for b, scope in per.get((table, int(year)), {}).items()
-                if not scope or int(org) in scope
-            ]
-            labels.append(",".join(str(b) for b in sorted(ids)))
-        mapping = pairs.assign(batches=labels)
-        return school.drop(columns=["batches"], errors="ignore").merge(
-            mapping, on=["year", "org_id"], how="left"
+        year = school["year"].to_numpy(dtype="int64")
+        org = school["org_id"].to_numpy(dtype="int64")
+        pair_codes, pairs = pd.factorize(year * (1 << 32) + org)
+        labels = [label(table, int(p >> 32), int(p & 0xFFFFFFFF)) for p in pairs]
+        label_codes, uniques = pd.factorize(pd.Series(labels, dtype="object"))
+        # no batch at all is no label (null), not an empty string
+        label_codes = np.where(uniques[label_codes] == "", -1, label_codes) if len(uniques) else label_codes
+        return school.assign(
+            batches=pd.Categorical.from_codes(label_codes[pair_codes], categories=uniques)
         )
 
     return add
@@ -520,6 +620,36 @@ def compute(
     return result
 
 
+def incremental_ok(specs: list[IndicatorSpec]) -> bool:
+    """Whether a catalog can be recomputed for some organisations from its stored rows:
+    every fact indicator keeps its school rows and, when it rolls up to the region, its
+    municipality rows (the region is summed from them)."""
+    for spec in specs:
+        if spec.kind not in FACT_KINDS:
+            continue
+        if "school" not in spec.levels:
+            return False
+        if spec.rollup != "none" and "region" in spec.levels and "municipality" not in spec.levels:
+            return False
+    return True
+
+
+@dataclass
+class Scope:
+    """What a run writes: everything, or (incremental) the rows of some organisations, with
+    the parts of the value store they touch."""
+
+    orgs: list[int] | None = None
+    municipalities: set[int] = field(default_factory=set)
+
+    @property
+    def incremental(self) -> bool:
+        return self.orgs is not None
+
+    def parts(self) -> list[str]:
+        return [value_store.TERRITORIES, *(value_store.school_part(m) for m in sorted(self.municipalities))]
+
+
 def _compute(
     *,
     catalogs: Iterable[str] | None,
@@ -552,13 +682,17 @@ def _compute(
     if orgs is not None:
         from msoko.indicators.models import ValueFile
 
-        have = set(
-            ValueFile.objects.filter(
-                is_active=True, catalog__in=list(specs_by_catalog), year__in=all_years
-            ).values_list("catalog", "year")
+        stored = ValueFile.objects.filter(
+            is_active=True, catalog__in=list(specs_by_catalog), year__in=all_years
         )
-        if len(have) < len(specs_by_catalog) * len(all_years):
-            # nothing stored yet to take the other schools' rows from: compute everything
+        have = set(stored.values_list("catalog", "year"))
+        if (
+            len(have) < len(specs_by_catalog) * len(all_years)
+            or stored.filter(part="").exists()
+            or not all(incremental_ok(specs) for specs in specs_by_catalog.values())
+        ):
+            # nothing stored to take the other schools' rows from (or stored before the
+            # store had parts, or a catalog that cannot be recomputed in part): everything
             orgs = None
     run = ComputationRun.objects.create(
         engine=eng.name,
@@ -570,6 +704,10 @@ def _compute(
     )
     try:
         geo = Geography.load()
+        scope = Scope(
+            orgs,
+            {geo.org_municipality[o] for o in orgs or [] if o in geo.org_municipality},
+        )
         thresholds = load_thresholds(all_years)
         every = [s for specs in specs_by_catalog.values() for s in specs]
         say(f"Показателей: {len(every)} в {len(specs_by_catalog)} каталогах; годы: {all_years}")
@@ -584,15 +722,26 @@ def _compute(
         lookup = batch_lookup(all_years)
         total = 0
         written: list[value_store.Pending] = []
-        for catalog, specs in specs_by_catalog.items():
-            by_year = _catalog_frames(specs, fact, forms, entered, geo, lookup, orgs, catalog, all_years)
-            for year, frame in by_year.items():
-                frame["run_id"] = run.pk
-                written.append(value_store.write_pending(catalog, year, frame))
-                total += len(frame)
-            say(f"Каталог {catalog}: {sum(len(f) for f in by_year.values()):,} значений")
+        # files are written by a few threads (Parquet encoding and fsync release the GIL)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = []
+            for catalog, specs in specs_by_catalog.items():
+                table = _catalog_table(
+                    specs, fact, forms, entered, geo, lookup, scope, catalog, all_years, run.pk
+                )
+                for year, part, rows in _split(table, all_years, scope):
+                    futures.append(pool.submit(value_store.write_pending, catalog, year, part, rows))
+                    total += rows.num_rows
+                say(f"Каталог {catalog}: {table.num_rows:,} значений")
+            written = [f.result() for f in futures]
         with transaction.atomic():
-            value_store.activate(run, written)
+            value_store.activate(
+                run,
+                written,
+                replace_all=[]
+                if scope.incremental
+                else [(c, y) for c in specs_by_catalog for y in all_years],
+            )
             run.status = ComputationRun.Status.DONE
             run.finished_at = timezone.now()
             run.rows = total
@@ -610,6 +759,49 @@ def _compute(
     return RunResult(run, total, run.seconds or 0.0, timings)
 
 
+def _split(
+    table: pa.Table, years: list[int], scope: Scope
+) -> Iterator[tuple[int, str, pa.Table]]:
+    """A catalog's rows by year and part. An incremental run writes every part it touches,
+    also when it has no rows left (so that no stale file stays active)."""
+    if scope.incremental:
+        wanted = {(y, p) for y in years for p in scope.parts()}
+    else:
+        wanted = set()
+    if table.num_rows:
+        table = table.unify_dictionaries().combine_chunks()
+        year = table.column("year").to_numpy(zero_copy_only=False).astype("int64")
+        level = table.column("level").chunk(0)
+        school = (np.asarray(level.dictionary.to_pylist(), dtype=object) == "school")[
+            level.indices.to_numpy(zero_copy_only=False)
+        ]
+        territory = (
+            pc.fill_null(table.column("territory_id"), -1).to_numpy(zero_copy_only=False).astype("int64")
+        )
+        part_key = np.where(school, territory, -2)  # -2: the territories part
+        order = np.lexsort((part_key, year))
+        table = table.take(pa.array(order))
+        year, part_key = year[order], part_key[order]
+        bounds = np.flatnonzero((np.diff(year) != 0) | (np.diff(part_key) != 0)) + 1
+        starts = [0, *bounds.tolist()]
+        ends = [*bounds.tolist(), len(year)]
+        for start, end in zip(starts, ends, strict=True):
+            key = int(part_key[start])
+            part = (
+                value_store.TERRITORIES
+                if key == -2
+                else value_store.school_part(None if key == -1 else key)
+            )
+            y = int(year[start])
+            if scope.incremental and (y, part) not in wanted:
+                continue  # school rows of a municipality this run does not rewrite
+            wanted.discard((y, part))
+            yield y, part, table.slice(start, end - start)
+    empty = value_store.SCHEMA.empty_table()
+    for y, part in sorted(wanted):
+        yield y, part, empty
+
+
 def _form_years() -> set[int]:
     from msoko.collect.models import Status, Submission
     from msoko.indicators.models import EnteredValue
@@ -621,43 +813,75 @@ def _form_years() -> set[int]:
     return {int(y) for y in years}
 
 
-def _catalog_frames(
+SOURCES = {
+    "form": "form",
+    "form_share": "form",
+    "entered": "entered",
+    "ratio": "derived",
+    "difference": "derived",
+    "org_share": "derived",
+}
+
+
+def _catalog_table(
     specs: list[IndicatorSpec],
     fact: dict[str, pd.DataFrame],
     forms: dict[str, pd.DataFrame],
     entered: dict[str, pd.DataFrame],
     geo: Geography,
     lookup: Callable[[str, pd.DataFrame], pd.DataFrame],
-    orgs: list[int] | None,
+    scope: Scope,
     catalog: str,
     years: list[int],
-) -> dict[int, pd.DataFrame]:
-    """Every row of one catalog, by year."""
-    previous: pd.DataFrame | None = None
-    if orgs:
-        previous = value_store.read_catalog(catalog, years)
+    run_id: int,
+) -> pa.Table:
+    """Every row of one catalog (in an incremental run: every row of the parts it rewrites,
+    and school rows of other municipalities, which ``_split`` leaves out)."""
+    previous: dict[str, pd.DataFrame] = {}
+    others: dict[str, pd.DataFrame] = {}
+    if scope.incremental:
+        stored = value_store.read_parts(catalog, years, scope.parts())
+        previous = {str(code): part for code, part in stored.groupby("indicator", sort=False)}
+        others = _other_school_rows(specs, catalog, years, scope)
     frames: dict[str, pd.DataFrame] = {}
     external: dict[str, pd.DataFrame] = {}
-    ordered = topological(specs)
-    for spec in ordered:
+    tables: list[pa.Table] = []
+    referenced = {code for spec in specs for code in spec.depends_on}
+    for spec in topological(specs):
         if spec.kind in FACT_KINDS or spec.kind in {"form", "form_share"}:
             new = (fact if spec.kind in FACT_KINDS else forms).get(spec.code, _empty_rows())
-            new = new.copy()
-            new["territory_id"] = new["org_id"].map(geo.org_municipality)
-            if previous is not None and spec.kind in FACT_KINDS:
-                old = previous[(previous["indicator"] == spec.code) & (previous["level"] == "school")]
-                old = old[~old["org_id"].isin(orgs or [])]
-                new = pd.concat([old[new.columns.intersection(old.columns)], new], ignore_index=True)
-            school = _school_values(spec, new)
+            other_munis = None
+            if scope.incremental and spec.kind in FACT_KINDS:
+                # the other schools of the municipalities rewritten keep their stored rows;
+                # the other municipalities' sums come from their stored rows
+                old = previous.get(spec.code)
+                if old is not None:
+                    kept = old[(old["level"] == "school") & ~old["org_id"].isin(scope.orgs or [])]
+                    new = pd.concat(
+                        [kept[new.columns.intersection(kept.columns)], new], ignore_index=True
+                    )
+                    other_munis = old[
+                        (old["level"] == "municipality")
+                        & ~old["territory_id"].isin(scope.municipalities)
+                    ]
+            school = new.assign(territory_id=geo.municipality_of(new["org_id"]))
+            school["value"] = value_of(spec.kind, spec.unit, school["numerator"], school["denominator"])
             school["level"] = "school"
             if spec.table:
                 school = lookup(spec.table, school)
-            parts = [school[school["level"].isin(spec.levels)]] if "school" in spec.levels else []
-            parts += roll_up(spec, school, geo)
+            parts = [school] if "school" in spec.levels else []
+            parts += roll_up(spec, school, geo, other_municipalities=other_munis)
             if "school" not in spec.levels:
                 # keep school rows for org_share and derived use, not for display
                 external[spec.code] = school
-            frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+            source = SOURCES.get(spec.kind, "computed")
+            tables += [_arrow_rows(p, spec.code, source, run_id) for p in parts if not p.empty]
+            # a frame of all levels only for what other indicators of the catalog read
+            frame = (
+                pd.concat(parts, ignore_index=True) if parts and spec.code in referenced else pd.DataFrame()
+            )
+            frames[spec.code] = frame
+            continue
         elif spec.kind == "entered":
             frame = entered.get(spec.code, pd.DataFrame())
             if not frame.empty:
@@ -675,27 +899,99 @@ def _catalog_frames(
                 ].map(geo.org_municipality)
                 frame["value"] = frame["numerator"]
         else:
-            sources = {**frames, **{k: pd.concat([frames.get(k, pd.DataFrame()), v]) for k, v in external.items()}}
+            sources = {
+                **frames,
+                **{k: pd.concat([frames.get(k, pd.DataFrame()), v]) for k, v in external.items()},
+            }
+            if spec.kind == "org_share":
+                for code, rows in others.items():
+                    sources[code] = pd.concat([sources.get(code, pd.DataFrame()), rows], ignore_index=True)
             frame = derive(spec, sources, geo)
-        if not frame.empty:
-            frame = frame.copy()
-            frame["indicator"] = spec.code
-            frame["source"] = {
-                "form": "form",
-                "form_share": "form",
-                "entered": "entered",
-                "ratio": "derived",
-                "difference": "derived",
-                "org_share": "derived",
-            }.get(spec.kind, "computed")
         frames[spec.code] = frame
-    every = [f for f in frames.values() if not f.empty]
-    if not every:
+        if not frame.empty:
+            tables.append(_arrow_rows(frame, spec.code, SOURCES.get(spec.kind, "computed"), run_id))
+    if not tables:
+        return value_store.SCHEMA.empty_table()
+    return pa.concat_tables(tables)
+
+
+def _other_school_rows(
+    specs: list[IndicatorSpec], catalog: str, years: list[int], scope: Scope
+) -> dict[str, pd.DataFrame]:
+    """For an incremental run: the stored school rows, outside the parts it rewrites, of the
+    indicators whose share of organisations is taken (the region's share needs every
+    school of the region). Forms and entered values are read whole anyway."""
+    by_code = {s.code: s for s in specs}
+    wanted = set()
+    for spec in specs:
+        if spec.kind == "org_share":
+            of = spec.formula["of"]
+            wanted |= set(of if isinstance(of, list) else [of])
+    wanted = {
+        c for c in wanted
+        if c in by_code and by_code[c].kind not in {"form", "form_share", "entered"}
+    }
+    if not wanted:
         return {}
-    combined = pd.concat(every, ignore_index=True)
-    combined = value_store.conform(combined)
-    years_present = sorted(int(y) for y in combined["year"].dropna().unique())
-    return {y: combined[combined["year"] == y].reset_index(drop=True) for y in years_present}
+    rest = value_store.read_parts(catalog, years, None, exclude=scope.parts(), indicators=wanted)
+    rest = rest[rest["level"] == "school"]
+    return {str(code): part for code, part in rest.groupby("indicator", sort=False)}
+
+
+def _arrow_rows(frame: pd.DataFrame, code: str, source: str, run_id: int) -> pa.Table:
+    """One indicator's rows as an Arrow table of the value store's schema (empty text is
+    null; whole-number columns may arrive as floats with NaN)."""
+    n = len(frame)
+
+    def number(name: str, kind: pa.DataType) -> pa.Array:
+        if name not in frame.columns:
+            return pa.nulls(n, kind)
+        col = frame[name]
+        if pd.api.types.is_numeric_dtype(col.dtype):
+            values = col.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            values = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        return pa.array(values, from_pandas=True).cast(kind)
+
+    def text(name: str) -> pa.Array:
+        if name not in frame.columns:
+            return pa.nulls(n, TEXT)
+        col = frame[name]
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype("object").where(col.notna(), None).astype("category")
+        categories = col.cat.categories
+        codes = col.cat.codes.to_numpy()
+        if len(categories) and (categories == "").any():
+            codes = np.where(np.asarray(categories == "")[np.maximum(codes, 0)], -1, codes)
+        indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(categories.astype(str), pa.string()))
+
+    def constant(value: Any, kind: pa.DataType) -> pa.Array:
+        if kind == TEXT:
+            return pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], pa.string())
+            )
+        return pa.array(np.full(n, value), kind)
+
+    levels = frame["level"].unique() if "level" in frame.columns else []
+    columns = {
+        "indicator": constant(code, TEXT),
+        "level": constant(str(levels[0]), TEXT) if len(levels) == 1 else text("level"),
+        "org_id": number("org_id", pa.int64()),
+        "territory_id": number("territory_id", pa.int64()),
+        "year": number("year", pa.int16()),
+        "subject": text("subject"),
+        "grade": number("grade", pa.int16()),
+        "task": text("task"),
+        "value": number("value", pa.float64()),
+        "numerator": number("numerator", pa.float64()),
+        "denominator": number("denominator", pa.float64()),
+        "n": number("n", pa.float64()),
+        "source": constant(source, TEXT),
+        "batches": text("batches"),
+        "run_id": constant(run_id, pa.int64()),
+    }
+    return pa.Table.from_pydict(columns, schema=value_store.SCHEMA)
 
 
 def recompute_after_batch(batch_id: int, *, user: Any = None) -> RunResult | None:

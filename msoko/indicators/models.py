@@ -253,14 +253,18 @@ class ComputationRun(models.Model):
 
 
 class ValueFile(models.Model):
-    """A Parquet file of computed values: one catalog and year of a run. Exactly one active
-    file per catalog and year; a new run replaces it in one transaction."""
+    """A Parquet file of computed values: one catalog, year and part of a run. A part is
+    ``territories`` (the rows of municipalities and regions) or ``schools-<territory id>``
+    (the school rows of one municipality), so that one school's new batch rewrites its
+    municipality's part and the territories, not the whole region. Exactly one active file
+    per catalog, year and part; a run replaces the parts it wrote in one transaction."""
 
     run = models.ForeignKey(
         ComputationRun, verbose_name="расчёт", on_delete=models.CASCADE, related_name="files"
     )
     catalog = models.CharField("каталог", max_length=64)
     year = models.PositiveSmallIntegerField("учебный год (год начала)")
+    part = models.CharField("часть", max_length=40, default="")
     path = models.CharField("путь", max_length=1000, unique=True)
     rows = models.PositiveBigIntegerField("значений", default=0)
     is_active = models.BooleanField("действует", default=True, db_index=True)
@@ -270,9 +274,9 @@ class ValueFile(models.Model):
         verbose_name_plural = "файлы значений показателей"
         constraints = [
             models.UniqueConstraint(
-                fields=["catalog", "year"],
+                fields=["catalog", "year", "part"],
                 condition=models.Q(is_active=True),
-                name="one_active_value_file",
+                name="one_active_value_file_part",
             )
         ]
 

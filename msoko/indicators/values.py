@@ -1,8 +1,10 @@
-"""The store of computed indicator values: one Parquet file per catalog and year.
+"""The store of computed indicator values: Parquet files per catalog, year and part.
 
-``<DATA_DIR>/indicators/<catalog>/year=<y>/run-<id>-<hex>.parquet``, registered as
-``ValueFile``; exactly one active file per catalog and year. A run writes its files first
-(``write_pending``), then activates them and deactivates the old ones in one transaction
+``<DATA_DIR>/indicators/<catalog>/year=<y>/run-<id>-<part>-<hex>.parquet``, registered as
+``ValueFile``; exactly one active file per catalog, year and part. The parts are
+``territories`` (municipality and region rows) and ``schools-<territory>`` (the school rows
+of one municipality): one school's new batch rewrites two small files, not the region.
+A run writes its files first (``write_pending``), then activates them and deactivates the old ones in one transaction
 (``activate``); files no active row names are removed afterwards (``sweep``). A reader only
 ever sees whole runs.
 
@@ -28,22 +30,24 @@ from django.conf import settings
 
 from msoko.indicators.models import ComputationRun, ValueFile
 
+# text columns are dictionary-encoded: a few distinct values over millions of rows
+TEXT = pa.dictionary(pa.int32(), pa.string())
 SCHEMA = pa.schema(
     [
-        pa.field("indicator", pa.string(), nullable=False),
-        pa.field("level", pa.string(), nullable=False),
+        pa.field("indicator", TEXT, nullable=False),
+        pa.field("level", TEXT, nullable=False),
         pa.field("org_id", pa.int64()),
         pa.field("territory_id", pa.int64()),
         pa.field("year", pa.int16(), nullable=False),
-        pa.field("subject", pa.string()),
+        pa.field("subject", TEXT),
         pa.field("grade", pa.int16()),
-        pa.field("task", pa.string()),
+        pa.field("task", TEXT),
         pa.field("value", pa.float64()),
         pa.field("numerator", pa.float64()),
         pa.field("denominator", pa.float64()),
         pa.field("n", pa.float64()),
-        pa.field("source", pa.string()),
-        pa.field("batches", pa.string()),
+        pa.field("source", TEXT),
+        pa.field("batches", TEXT),
         pa.field("run_id", pa.int64()),
     ]
 )
@@ -54,66 +58,64 @@ def root() -> Path:
     return Path(settings.INDICATOR_STORE_DIR)
 
 
-def conform(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with exactly the store's columns and types (absent columns are nulls);
-    empty strings in text columns become nulls."""
-    out = pd.DataFrame(index=frame.index)
-    for name in COLUMNS:
-        col = frame[name] if name in frame.columns else pd.Series(None, index=frame.index)
-        if name in {"org_id", "territory_id", "run_id", "year", "grade"}:
-            col = pd.to_numeric(col, errors="coerce").astype("Int64")
-        elif name in {"value", "numerator", "denominator", "n"}:
-            col = pd.to_numeric(col, errors="coerce").astype("float64")
-        else:
-            col = col.astype("string")
-            col = col.mask(col == "")
-        out[name] = col
-    return out
+TERRITORIES = "territories"
 
 
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
-    """A conformed frame as an Arrow table of the store's schema."""
-    return pa.Table.from_pandas(frame[COLUMNS], schema=SCHEMA, preserve_index=False)
+def school_part(territory_id: int | None) -> str:
+    """The part holding the school rows of organisations of one territory."""
+    return f"schools-{territory_id}" if territory_id is not None else "schools-none"
 
 
 @dataclass
 class Pending:
     catalog: str
     year: int
+    part: str
     path: Path
     rows: int
 
 
-def write_pending(catalog: str, year: int, frame: pd.DataFrame) -> Pending:
-    """Write the values of one catalog and year to a new file (not yet visible)."""
+def write_pending(catalog: str, year: int, part: str, table: pa.Table) -> Pending:
+    """Write the values of one catalog, year and part to a new file (not yet visible)."""
     folder = root() / catalog / f"year={year}"
     folder.mkdir(parents=True, exist_ok=True)
-    run_id = int(frame["run_id"].iloc[0]) if len(frame) else 0
-    final = folder / f"run-{run_id}-{uuid.uuid4().hex[:8]}.parquet"
-    table = to_arrow(frame if list(frame.columns) == COLUMNS else conform(frame))
+    run_id = int(table.column("run_id")[0].as_py() or 0) if table.num_rows else 0
+    final = folder / f"run-{run_id}-{part}-{uuid.uuid4().hex[:8]}.parquet"
     tmp = final.with_suffix(".parquet.tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table.select(COLUMNS).cast(SCHEMA), tmp, compression="zstd")
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
     tmp.rename(final)
-    return Pending(catalog, year, final, table.num_rows)
+    return Pending(catalog, year, part, final, table.num_rows)
 
 
-def activate(run: ComputationRun, pending: list[Pending]) -> None:
-    """Make ``pending`` the active files of their catalogs and years (call in a transaction)."""
+def activate(
+    run: ComputationRun, pending: list[Pending], *, replace_all: Iterable[tuple[str, int]] = ()
+) -> None:
+    """Make ``pending`` the active files of their catalogs, years and parts (call in a
+    transaction). For the (catalog, year) pairs of ``replace_all`` (a full run) every active
+    part is replaced, also a part the run no longer has."""
     base = root()
+    for catalog, year in replace_all:
+        ValueFile.objects.filter(catalog=catalog, year=year, is_active=True).update(is_active=False)
     for p in pending:
-        ValueFile.objects.filter(catalog=p.catalog, year=p.year, is_active=True).update(
-            is_active=False
-        )
-        ValueFile.objects.create(
-            run=run,
-            catalog=p.catalog,
-            year=p.year,
-            path=str(p.path.relative_to(base)),
-            rows=p.rows,
-            is_active=True,
-        )
+        ValueFile.objects.filter(
+            catalog=p.catalog, year=p.year, part=p.part, is_active=True
+        ).update(is_active=False)
+    ValueFile.objects.bulk_create(
+        [
+            ValueFile(
+                run=run,
+                catalog=p.catalog,
+                year=p.year,
+                part=p.part,
+                path=str(p.path.relative_to(base)),
+                rows=p.rows,
+                is_active=True,
+            )
+            for p in pending
+        ]
+    )
 
 
 def sweep() -> int:
@@ -131,6 +133,27 @@ def sweep() -> int:
     return removed
 
 
+def read_parts(
+    catalog: str,
+    years: Iterable[int],
+    parts: Iterable[str] | None,
+    *,
+    exclude: Iterable[str] = (),
+    indicators: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The stored rows of some parts of a catalog (``None``: every part but ``exclude``) —
+    system use: incremental runs."""
+    qs = ValueFile.objects.filter(is_active=True, catalog=catalog, year__in=list(years))
+    if parts is not None:
+        qs = qs.filter(part__in=list(parts))
+    qs = qs.exclude(part__in=list(exclude))
+    base = root()
+    paths = [str(base / p) for p in qs.order_by("year", "part").values_list("path", flat=True)]
+    if indicators is None:
+        return _query(paths, "TRUE", [])
+    return _query(paths, "list_contains(?, indicator)", [sorted(indicators)])
+
+
 def active_paths(catalogs: Iterable[str] | None = None, years: Iterable[int] | None = None) -> list[str]:
     qs = ValueFile.objects.filter(is_active=True)
     if catalogs is not None:
@@ -138,7 +161,7 @@ def active_paths(catalogs: Iterable[str] | None = None, years: Iterable[int] | N
     if years is not None:
         qs = qs.filter(year__in=list(years))
     base = root()
-    return [str(base / p) for p in qs.order_by("catalog", "year").values_list("path", flat=True)]
+    return [str(base / p) for p in qs.order_by("catalog", "year", "part").values_list("path", flat=True)]
 
 
 def _query(paths: list[str], where: str, params: list[Any]) -> pd.DataFrame:
@@ -147,15 +170,10 @@ def _query(paths: list[str], where: str, params: list[Any]) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         sql = f"SELECT * FROM read_parquet(?) WHERE {where}"  # noqa: S608 - where is ours
-        table = con.execute(sql, [paths, *params]).fetch_arrow_table()
+        table = con.execute(sql, [paths, *params]).to_arrow_table()
         return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     finally:
         con.close()
-
-
-def read_catalog(catalog: str, years: Iterable[int]) -> pd.DataFrame:
-    """Every stored value of a catalog in ``years`` (system use: incremental runs)."""
-    return _query(active_paths([catalog], years), "TRUE", [])
 
 
 def read(

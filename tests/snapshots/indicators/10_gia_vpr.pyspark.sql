@@ -751,30 +751,8 @@ SELECT
   `t1`.`subject`,
   `t1`.`grade`,
   `t1`.`task`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'VPR'
-      )
-      AND (
-        `t1`.`score` IS NOT NULL AND NOT ISNAN(`t1`.`score`)
-      ),
-      CAST(`t1`.`score` AS DOUBLE),
-      0.0
-    )
-  ) AS `n0`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'VPR'
-      )
-      AND (
-        `t1`.`score` IS NOT NULL AND NOT ISNAN(`t1`.`score`)
-      ),
-      1,
-      0
-    )
-  ) AS `c0`
+  SUM(CAST(`t1`.`score` AS DOUBLE)) AS `n0`,
+  COUNT(`t1`.`score`) AS `c0`
 FROM (
   SELECT
     *

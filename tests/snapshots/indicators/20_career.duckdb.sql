@@ -7,131 +7,56 @@ SELECT
   SUM(
     CASE
       WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      )
-      AND (
         "t1"."grade" = 11
-      )
-      AND (
+      ) AND (
         "t1"."destination" = 'college'
       )
       THEN 1
       ELSE 0
     END
   ) AS "n0",
+  SUM(CASE WHEN "t1"."grade" = 11 THEN 1 ELSE 0 END) AS "d0",
   SUM(
     CASE
       WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
+        "t1"."grade" = 11
       ) AND (
-        "t1"."grade" = 11
-      )
-      THEN 1
-      ELSE 0
-    END
-  ) AS "d0",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      )
-      AND (
-        "t1"."grade" = 11
-      )
-      AND (
         "t1"."destination" = 'university'
       )
       THEN 1
       ELSE 0
     END
   ) AS "n1",
+  SUM(CASE WHEN "t1"."grade" = 11 THEN 1 ELSE 0 END) AS "d1",
+  SUM(CASE WHEN "t1"."grade" IN (9, 11) THEN 1 ELSE 0 END) AS "n2",
+  SUM(CASE WHEN "t1"."grade" IN (9, 11) THEN 1 ELSE 0 END) AS "c2",
   SUM(
     CASE
       WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      ) AND (
-        "t1"."grade" = 11
-      )
-      THEN 1
-      ELSE 0
-    END
-  ) AS "d1",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      ) AND "t1"."grade" IN (9, 11)
-      THEN 1
-      ELSE 0
-    END
-  ) AS "n2",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      ) AND "t1"."grade" IN (9, 11)
-      THEN 1
-      ELSE 0
-    END
-  ) AS "c2",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      )
-      AND (
         "t1"."grade" = 9
-      )
-      AND (
+      ) AND (
         "t1"."destination" = 'college'
       )
       THEN 1
       ELSE 0
     END
   ) AS "n3",
+  SUM(CASE WHEN "t1"."grade" = 9 THEN 1 ELSE 0 END) AS "d3",
   SUM(
     CASE
       WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
+        "t1"."grade" = 9
       ) AND (
-        "t1"."grade" = 9
-      )
-      THEN 1
-      ELSE 0
-    END
-  ) AS "d3",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      )
-      AND (
-        "t1"."grade" = 9
-      )
-      AND (
         "t1"."destination" = 'school'
       )
       THEN 1
       ELSE 0
     END
   ) AS "n4",
+  SUM(CASE WHEN "t1"."grade" = 9 THEN 1 ELSE 0 END) AS "d4",
   SUM(
     CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      ) AND (
-        "t1"."grade" = 9
-      )
-      THEN 1
-      ELSE 0
-    END
-  ) AS "d4",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      )
-      AND "t1"."grade" IN (9, 11)
+      WHEN "t1"."grade" IN (9, 11)
       AND "t1"."destination" IN ('college', 'university')
       AND (
         "t1"."is_target" = TRUE
@@ -142,37 +67,21 @@ SELECT
   ) AS "n5",
   SUM(
     CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      )
-      AND "t1"."grade" IN (9, 11)
-      AND "t1"."destination" IN ('college', 'university')
+      WHEN "t1"."grade" IN (9, 11) AND "t1"."destination" IN ('college', 'university')
       THEN 1
       ELSE 0
     END
   ) AS "d5",
   SUM(
     CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      )
-      AND "t1"."grade" IN (9, 11)
-      AND (
+      WHEN "t1"."grade" IN (9, 11) AND (
         "t1"."destination" = 'none'
       )
       THEN 1
       ELSE 0
     END
   ) AS "n6",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      ) AND "t1"."grade" IN (9, 11)
-      THEN 1
-      ELSE 0
-    END
-  ) AS "d6"
+  SUM(CASE WHEN "t1"."grade" IN (9, 11) THEN 1 ELSE 0 END) AS "d6"
 FROM (
   SELECT
     *

@@ -4,98 +4,35 @@ SELECT
   `t1`.`year`,
   `t1`.`procedure`,
   `t1`.`grade`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'DESTINATIONS'
-      )
-      AND (
-        `t1`.`grade` = 11
-      )
-      AND (
-        `t1`.`destination` = 'college'
-      ),
-      1,
-      0
-    )
-  ) AS `n0`,
   SUM(IF((
-    `t1`.`procedure` = 'DESTINATIONS'
-  ) AND (
     `t1`.`grade` = 11
-  ), 1, 0)) AS `d0`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'DESTINATIONS'
-      )
-      AND (
-        `t1`.`grade` = 11
-      )
-      AND (
-        `t1`.`destination` = 'university'
-      ),
-      1,
-      0
-    )
-  ) AS `n1`,
-  SUM(IF((
-    `t1`.`procedure` = 'DESTINATIONS'
   ) AND (
+    `t1`.`destination` = 'college'
+  ), 1, 0)) AS `n0`,
+  SUM(IF(`t1`.`grade` = 11, 1, 0)) AS `d0`,
+  SUM(IF((
     `t1`.`grade` = 11
-  ), 1, 0)) AS `d1`,
-  SUM(IF((
-    `t1`.`procedure` = 'DESTINATIONS'
-  ) AND `t1`.`grade` IN (9, 11), 1, 0)) AS `n2`,
-  SUM(IF((
-    `t1`.`procedure` = 'DESTINATIONS'
-  ) AND `t1`.`grade` IN (9, 11), 1, 0)) AS `c2`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'DESTINATIONS'
-      )
-      AND (
-        `t1`.`grade` = 9
-      )
-      AND (
-        `t1`.`destination` = 'college'
-      ),
-      1,
-      0
-    )
-  ) AS `n3`,
-  SUM(IF((
-    `t1`.`procedure` = 'DESTINATIONS'
   ) AND (
-    `t1`.`grade` = 9
-  ), 1, 0)) AS `d3`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'DESTINATIONS'
-      )
-      AND (
-        `t1`.`grade` = 9
-      )
-      AND (
-        `t1`.`destination` = 'school'
-      ),
-      1,
-      0
-    )
-  ) AS `n4`,
+    `t1`.`destination` = 'university'
+  ), 1, 0)) AS `n1`,
+  SUM(IF(`t1`.`grade` = 11, 1, 0)) AS `d1`,
+  SUM(IF(`t1`.`grade` IN (9, 11), 1, 0)) AS `n2`,
+  SUM(IF(`t1`.`grade` IN (9, 11), 1, 0)) AS `c2`,
   SUM(IF((
-    `t1`.`procedure` = 'DESTINATIONS'
-  ) AND (
     `t1`.`grade` = 9
-  ), 1, 0)) AS `d4`,
+  ) AND (
+    `t1`.`destination` = 'college'
+  ), 1, 0)) AS `n3`,
+  SUM(IF(`t1`.`grade` = 9, 1, 0)) AS `d3`,
+  SUM(IF((
+    `t1`.`grade` = 9
+  ) AND (
+    `t1`.`destination` = 'school'
+  ), 1, 0)) AS `n4`,
+  SUM(IF(`t1`.`grade` = 9, 1, 0)) AS `d4`,
   SUM(
     IF(
-      (
-        `t1`.`procedure` = 'DESTINATIONS'
-      )
-      AND `t1`.`grade` IN (9, 11)
+      `t1`.`grade` IN (9, 11)
       AND `t1`.`destination` IN ('college', 'university')
       AND (
         `t1`.`is_target` = TRUE
@@ -105,32 +42,12 @@ SELECT
     )
   ) AS `n5`,
   SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'DESTINATIONS'
-      )
-      AND `t1`.`grade` IN (9, 11)
-      AND `t1`.`destination` IN ('college', 'university'),
-      1,
-      0
-    )
+    IF(`t1`.`grade` IN (9, 11) AND `t1`.`destination` IN ('college', 'university'), 1, 0)
   ) AS `d5`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'DESTINATIONS'
-      )
-      AND `t1`.`grade` IN (9, 11)
-      AND (
-        `t1`.`destination` = 'none'
-      ),
-      1,
-      0
-    )
-  ) AS `n6`,
-  SUM(IF((
-    `t1`.`procedure` = 'DESTINATIONS'
-  ) AND `t1`.`grade` IN (9, 11), 1, 0)) AS `d6`
+  SUM(IF(`t1`.`grade` IN (9, 11) AND (
+    `t1`.`destination` = 'none'
+  ), 1, 0)) AS `n6`,
+  SUM(IF(`t1`.`grade` IN (9, 11), 1, 0)) AS `d6`
 FROM (
   SELECT
     *

@@ -8,29 +8,15 @@ SELECT
   SUM(
     CASE
       WHEN (
-        "t1"."procedure" = 'SPT'
-      )
-      AND (
         "t1"."passed" IS NOT NULL
-      )
-      AND (
+      ) AND (
         "t1"."passed" = TRUE
       )
       THEN 1
       ELSE 0
     END
   ) AS "n0",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'SPT'
-      ) AND (
-        "t1"."passed" IS NOT NULL
-      )
-      THEN 1
-      ELSE 0
-    END
-  ) AS "d0"
+  SUM(CASE WHEN "t1"."passed" IS NOT NULL THEN 1 ELSE 0 END) AS "d0"
 FROM (
   SELECT
     *

@@ -5,26 +5,12 @@ SELECT
   `t1`.`procedure`,
   `t1`.`subject`,
   `t1`.`grade`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'SPT'
-      )
-      AND (
-        `t1`.`passed` IS NOT NULL
-      )
-      AND (
-        `t1`.`passed` = TRUE
-      ),
-      1,
-      0
-    )
-  ) AS `n0`,
   SUM(IF((
-    `t1`.`procedure` = 'SPT'
-  ) AND (
     `t1`.`passed` IS NOT NULL
-  ), 1, 0)) AS `d0`
+  ) AND (
+    `t1`.`passed` = TRUE
+  ), 1, 0)) AS `n0`,
+  SUM(IF(`t1`.`passed` IS NOT NULL, 1, 0)) AS `d0`
 FROM (
   SELECT
     *

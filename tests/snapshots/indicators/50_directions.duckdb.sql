@@ -50,8 +50,8 @@ SELECT
   "t1"."procedure",
   "t1"."subject",
   "t1"."grade",
-  SUM(CASE WHEN "t1"."procedure" = 'NIKO' THEN 1 ELSE 0 END) AS "n0",
-  SUM(CASE WHEN "t1"."procedure" = 'NIKO' THEN 1 ELSE 0 END) AS "c0"
+  SUM(CASE WHEN "t1"."org_id" IS NOT NULL THEN 1 ELSE 0 END) AS "n0",
+  SUM(CASE WHEN "t1"."org_id" IS NOT NULL THEN 1 ELSE 0 END) AS "c0"
 FROM (
   SELECT
     *
@@ -72,52 +72,10 @@ SELECT
   "t1"."year",
   "t1"."procedure",
   "t1"."grade",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'ATTENDANCE'
-      ) AND (
-        "t1"."lessons_total" IS NOT NULL
-      )
-      THEN CAST("t1"."lessons_total" AS DOUBLE)
-      ELSE 0.0
-    END
-  ) AS "n0",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'ATTENDANCE'
-      ) AND (
-        "t1"."lessons_total" IS NOT NULL
-      )
-      THEN 1
-      ELSE 0
-    END
-  ) AS "c0",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'ATTENDANCE'
-      )
-      AND (
-        "t1"."lessons_missed_unexcused" IS NOT NULL
-      )
-      THEN CAST("t1"."lessons_missed_unexcused" AS DOUBLE)
-      ELSE 0.0
-    END
-  ) AS "n1",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'ATTENDANCE'
-      )
-      AND (
-        "t1"."lessons_missed_unexcused" IS NOT NULL
-      )
-      THEN 1
-      ELSE 0
-    END
-  ) AS "c1"
+  SUM(CAST("t1"."lessons_total" AS DOUBLE)) AS "n0",
+  COUNT("t1"."lessons_total") AS "c0",
+  SUM(CAST("t1"."lessons_missed_unexcused" AS DOUBLE)) AS "n1",
+  COUNT("t1"."lessons_missed_unexcused") AS "c1"
 FROM (
   SELECT
     *
@@ -139,24 +97,13 @@ SELECT
   "t1"."grade",
   SUM(
     CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      )
-      AND "t1"."grade" IN (9, 11)
+      WHEN "t1"."grade" IN (9, 11)
       AND "t1"."destination" IN ('college', 'university', 'school', 'work', 'army')
       THEN 1
       ELSE 0
     END
   ) AS "n0",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'DESTINATIONS'
-      ) AND "t1"."grade" IN (9, 11)
-      THEN 1
-      ELSE 0
-    END
-  ) AS "d0"
+  SUM(CASE WHEN "t1"."grade" IN (9, 11) THEN 1 ELSE 0 END) AS "d0"
 FROM (
   SELECT
     *

@@ -46,8 +46,8 @@ SELECT
   `t1`.`procedure`,
   `t1`.`subject`,
   `t1`.`grade`,
-  SUM(IF(`t1`.`procedure` = 'NIKO', 1, 0)) AS `n0`,
-  SUM(IF(`t1`.`procedure` = 'NIKO', 1, 0)) AS `c0`
+  SUM(IF(`t1`.`org_id` IS NOT NULL, 1, 0)) AS `n0`,
+  SUM(IF(`t1`.`org_id` IS NOT NULL, 1, 0)) AS `c0`
 FROM (
   SELECT
     *
@@ -68,52 +68,10 @@ SELECT
   `t1`.`year`,
   `t1`.`procedure`,
   `t1`.`grade`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'ATTENDANCE'
-      ) AND (
-        `t1`.`lessons_total` IS NOT NULL
-      ),
-      CAST(`t1`.`lessons_total` AS DOUBLE),
-      0.0
-    )
-  ) AS `n0`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'ATTENDANCE'
-      ) AND (
-        `t1`.`lessons_total` IS NOT NULL
-      ),
-      1,
-      0
-    )
-  ) AS `c0`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'ATTENDANCE'
-      )
-      AND (
-        `t1`.`lessons_missed_unexcused` IS NOT NULL
-      ),
-      CAST(`t1`.`lessons_missed_unexcused` AS DOUBLE),
-      0.0
-    )
-  ) AS `n1`,
-  SUM(
-    IF(
-      (
-        `t1`.`procedure` = 'ATTENDANCE'
-      )
-      AND (
-        `t1`.`lessons_missed_unexcused` IS NOT NULL
-      ),
-      1,
-      0
-    )
-  ) AS `c1`
+  SUM(CAST(`t1`.`lessons_total` AS DOUBLE)) AS `n0`,
+  COUNT(`t1`.`lessons_total`) AS `c0`,
+  SUM(CAST(`t1`.`lessons_missed_unexcused` AS DOUBLE)) AS `n1`,
+  COUNT(`t1`.`lessons_missed_unexcused`) AS `c1`
 FROM (
   SELECT
     *
@@ -135,18 +93,13 @@ SELECT
   `t1`.`grade`,
   SUM(
     IF(
-      (
-        `t1`.`procedure` = 'DESTINATIONS'
-      )
-      AND `t1`.`grade` IN (9, 11)
+      `t1`.`grade` IN (9, 11)
       AND `t1`.`destination` IN ('college', 'university', 'school', 'work', 'army'),
       1,
       0
     )
   ) AS `n0`,
-  SUM(IF((
-    `t1`.`procedure` = 'DESTINATIONS'
-  ) AND `t1`.`grade` IN (9, 11), 1, 0)) AS `d0`
+  SUM(IF(`t1`.`grade` IN (9, 11), 1, 0)) AS `d0`
 FROM (
   SELECT
     *

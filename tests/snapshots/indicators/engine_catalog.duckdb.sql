@@ -239,50 +239,10 @@ SELECT
   "t1"."subject",
   "t1"."grade",
   "t1"."task",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'VPR'
-      ) AND (
-        "t1"."score" IS NOT NULL
-      )
-      THEN CAST("t1"."score" AS DOUBLE)
-      ELSE 0.0
-    END
-  ) AS "n0",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'VPR'
-      ) AND (
-        "t1"."score" IS NOT NULL
-      )
-      THEN 1
-      ELSE 0
-    END
-  ) AS "c0",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'VPR'
-      ) AND (
-        "t1"."score" IS NOT NULL
-      )
-      THEN CAST("t1"."score" AS DOUBLE)
-      ELSE 0.0
-    END
-  ) AS "n1",
-  SUM(
-    CASE
-      WHEN (
-        "t1"."procedure" = 'VPR'
-      ) AND (
-        "t1"."score" IS NOT NULL
-      )
-      THEN 1
-      ELSE 0
-    END
-  ) AS "c1"
+  SUM(CAST("t1"."score" AS DOUBLE)) AS "n0",
+  COUNT("t1"."score") AS "c0",
+  SUM(CAST("t1"."score" AS DOUBLE)) AS "n1",
+  COUNT("t1"."score") AS "c1"
 FROM (
   SELECT
     *
