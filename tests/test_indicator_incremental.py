@@ -67,7 +67,7 @@ def test_one_schools_batch_recomputes_only_its_parts_and_equals_a_full_run(world
     sync_builtin()
     seed_gia_vpr(world)
     seed_lrs(world)
-    compute(years=[YEAR])
+    first = compute(years=[YEAR]).run
     before = _stored()
     far_before = before[before["org_id"] == world.school_far.pk]
 
@@ -77,6 +77,15 @@ def test_one_schools_batch_recomputes_only_its_parts_and_equals_a_full_run(world
     written = set(ValueFile.objects.filter(run=result.run).values_list("part", flat=True))
     assert written == {"territories", f"schools-{world.municipality.pk}"}
     incremental = _stored()
+    # ОГЭ indicators read none of the new (ВПР) facts: their rows of the rewritten parts are
+    # carried over from the first run, not recomputed; ВПР indicators are recomputed
+    from msoko.indicators import values
+
+    runs = values.read(org_ids=None, territory_ids=[world.municipality.pk], levels=["municipality"])
+    oge = runs[runs["indicator"].str.startswith("oge.")]
+    vpr = runs[runs["indicator"].str.startswith("vpr.")]
+    assert len(oge) and set(oge["run_id"]) == {first.pk}
+    assert len(vpr) and set(vpr["run_id"]) == {result.run.pk}
 
     # the far school's municipality was not rewritten: its rows are the very same
     pd.testing.assert_frame_equal(

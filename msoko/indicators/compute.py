@@ -536,32 +536,37 @@ def derive(
     return out
 
 
-def batch_lookup(years: list[int]) -> Callable[[str, pd.DataFrame], pd.DataFrame]:
-    """Adds to school rows of a fact table their ``batches``: "12,15" — the active batches
-    of that table and year that hold facts of that organisation (a batch's scope lists its
-    organisations; an empty scope means any)."""
+def batch_lookup(years: list[int]) -> Callable[[IndicatorSpec, pd.DataFrame], pd.DataFrame]:
+    """Adds to school rows of a fact indicator their ``batches``: "12,15" — the active
+    batches with files of the indicator's table, year and procedures that hold facts of
+    that organisation (a batch's scope lists its organisations; an empty scope means any)."""
     files = FactFile.objects.filter(batch__status=ImportBatch.Status.ACTIVE, year__in=years)
-    per: dict[tuple[str, int], dict[int, list[int]]] = defaultdict(dict)
-    for table, year, batch_id, scope in files.values_list(
-        "table", "year", "batch_id", "batch__scope"
+    per: dict[tuple[str, int], dict[int, tuple[set[str], list[int]]]] = defaultdict(dict)
+    for table, year, procedure, batch_id, scope in files.values_list(
+        "table", "year", "procedure_code", "batch_id", "batch__scope"
     ).distinct():
         if year is not None:
-            per[(table, int(year))][int(batch_id)] = list(scope or [])
+            entry = per[(table, int(year))].setdefault(int(batch_id), (set(), list(scope or [])))
+            entry[0].add(str(procedure))
 
-    def label(table: str, year: int, org: int) -> str:
+    def label(table: str, year: int, org: int, procedures: frozenset[str] | None) -> str:
         ids = {
-            b for b, scope in per.get((table, year), {}).items() if not scope or org in scope
+            b
+            for b, (procs, scope) in per.get((table, year), {}).items()
+            if (not scope or org in scope) and (procedures is None or procs & procedures)
         }
         return ",".join(str(b) for b in sorted(ids))
 
-    def add(table: str, school: pd.DataFrame) -> pd.DataFrame:
+    def add(spec: IndicatorSpec, school: pd.DataFrame) -> pd.DataFrame:
         school = school.drop(columns=["batches"], errors="ignore")
         if school.empty:
             return school.assign(batches=pd.Series(dtype="string"))
+        table = str(spec.table)
+        procedures = procedures_of(spec.formula.get("where"))
         year = school["year"].to_numpy(dtype="int64")
         org = school["org_id"].to_numpy(dtype="int64")
         pair_codes, pairs = pd.factorize(year * (1 << 32) + org)
-        labels = [label(table, int(p >> 32), int(p & 0xFFFFFFFF)) for p in pairs]
+        labels = [label(table, int(p >> 32), int(p & 0xFFFFFFFF), procedures) for p in pairs]
         label_codes, uniques = pd.factorize(pd.Series(labels, dtype="object"))
         # no batch at all is no label (null), not an empty string
         label_codes = np.where(uniques[label_codes] == "", -1, label_codes) if len(uniques) else label_codes
@@ -590,6 +595,7 @@ def compute(
     user: Any = None,
     progress: Progress | None = None,
     audit: bool = True,
+    changed: Iterable[tuple[str, str]] | None = None,
 ) -> RunResult:
     """Compute (or, with ``org_ids``, recompute for those organisations) and store values.
 
@@ -601,6 +607,7 @@ def compute(
         result = _compute(
             catalogs=catalogs, years=years, org_ids=org_ids, engine=engine,
             trigger=trigger, user=user, progress=progress,
+            changed=set(changed) if changed is not None else None,
         )
     if audit:
         audit_log.record(
@@ -634,6 +641,20 @@ def incremental_ok(specs: list[IndicatorSpec]) -> bool:
     return True
 
 
+def reads_changed(spec: IndicatorSpec, changed: set[tuple[str, str]] | None) -> bool:
+    """Whether a fact indicator reads any of the ``changed`` (table, procedure) facts
+    (``None``: anything may have changed). Other kinds are always recomputed."""
+    if changed is None or spec.kind not in FACT_KINDS:
+        return True
+    semi = spec.formula.get("per_student", {}).get("with_students_in")
+    if semi and any(t == semi["table"] for t, _ in changed):
+        return True
+    procedures = procedures_of(spec.formula.get("where"))
+    return any(
+        t == spec.table and (procedures is None or p in procedures) for t, p in changed
+    )
+
+
 @dataclass
 class Scope:
     """What a run writes: everything, or (incremental) the rows of some organisations, with
@@ -641,6 +662,8 @@ class Scope:
 
     orgs: list[int] | None = None
     municipalities: set[int] = field(default_factory=set)
+    # fact indicators that read none of the changed facts: their stored rows stand
+    untouched: set[str] = field(default_factory=set)
 
     @property
     def incremental(self) -> bool:
@@ -659,6 +682,7 @@ def _compute(
     trigger: str,
     user: Any,
     progress: Progress | None,
+    changed: set[tuple[str, str]] | None = None,
 ) -> RunResult:
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -704,15 +728,17 @@ def _compute(
     )
     try:
         geo = Geography.load()
+        every = [s for specs in specs_by_catalog.values() for s in specs]
         scope = Scope(
             orgs,
             {geo.org_municipality[o] for o in orgs or [] if o in geo.org_municipality},
+            {s.code for s in every if not reads_changed(s, changed)} if orgs is not None else set(),
         )
         thresholds = load_thresholds(all_years)
-        every = [s for specs in specs_by_catalog.values() for s in specs]
         say(f"Показателей: {len(every)} в {len(specs_by_catalog)} каталогах; годы: {all_years}")
+        wanted = [s for s in every if s.code not in scope.untouched]
         fact, batches, timings = (
-            run_fact_queries(eng, every, thresholds, org_ids=orgs, years=all_years, progress=say)
+            run_fact_queries(eng, wanted, thresholds, org_ids=orgs, years=all_years, progress=say)
             if all_years
             else ({}, [], {})
         )
@@ -829,7 +855,7 @@ def _catalog_table(
     forms: dict[str, pd.DataFrame],
     entered: dict[str, pd.DataFrame],
     geo: Geography,
-    lookup: Callable[[str, pd.DataFrame], pd.DataFrame],
+    lookup: Callable[[IndicatorSpec, pd.DataFrame], pd.DataFrame],
     scope: Scope,
     catalog: str,
     years: list[int],
@@ -839,15 +865,28 @@ def _catalog_table(
     and school rows of other municipalities, which ``_split`` leaves out)."""
     previous: dict[str, pd.DataFrame] = {}
     others: dict[str, pd.DataFrame] = {}
-    if scope.incremental:
-        stored = value_store.read_parts(catalog, years, scope.parts())
-        previous = {str(code): part for code, part in stored.groupby("indicator", sort=False)}
-        others = _other_school_rows(specs, catalog, years, scope)
     frames: dict[str, pd.DataFrame] = {}
     external: dict[str, pd.DataFrame] = {}
     tables: list[pa.Table] = []
     referenced = {code for spec in specs for code in spec.depends_on}
+    if scope.incremental:
+        stored = value_store.read_parts(catalog, years, scope.parts(), frame=False)
+        codes = stored.column("indicator")
+        kept = sorted(scope.untouched & {s.code for s in specs})
+        if kept:
+            # indicators that read none of the changed facts: their rows stand as stored
+            tables.append(stored.filter(pc.is_in(codes, pa.array(kept))).cast(value_store.SCHEMA))
+        redo = stored.filter(pc.invert(pc.is_in(codes, pa.array(sorted(set(kept) - referenced), pa.string()))))
+        previous = {
+            str(code): part
+            for code, part in redo.to_pandas().groupby("indicator", sort=False)
+        }
+        others = _other_school_rows(specs, catalog, years, scope)
     for spec in topological(specs):
+        if spec.code in scope.untouched:
+            if spec.code in referenced:
+                frames[spec.code] = previous.get(spec.code, pd.DataFrame())
+            continue
         if spec.kind in FACT_KINDS or spec.kind in {"form", "form_share"}:
             new = (fact if spec.kind in FACT_KINDS else forms).get(spec.code, _empty_rows())
             other_munis = None
@@ -868,7 +907,7 @@ def _catalog_table(
             school["value"] = value_of(spec.kind, spec.unit, school["numerator"], school["denominator"])
             school["level"] = "school"
             if spec.table:
-                school = lookup(spec.table, school)
+                school = lookup(spec, school)
             parts = [school] if "school" in spec.levels else []
             parts += roll_up(spec, school, geo, other_municipalities=other_munis)
             if "school" not in spec.levels:
@@ -1030,6 +1069,10 @@ def recompute_after_batch(batch_id: int, *, user: Any = None) -> RunResult | Non
         org_ids=scope or None,
         trigger=f"пакет загрузки № {batch.pk}",
         user=user,
+        changed={
+            (str(t), str(p))
+            for t, p in FactFile.objects.filter(batch=batch).values_list("table", "procedure_code")
+        },
     )
 
 

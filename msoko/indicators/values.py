@@ -140,9 +140,10 @@ def read_parts(
     *,
     exclude: Iterable[str] = (),
     indicators: Iterable[str] | None = None,
-) -> pd.DataFrame:
+    frame: bool = True,
+) -> Any:
     """The stored rows of some parts of a catalog (``None``: every part but ``exclude``) —
-    system use: incremental runs."""
+    system use: incremental runs. A pandas frame, or with ``frame=False`` an Arrow table."""
     qs = ValueFile.objects.filter(is_active=True, catalog=catalog, year__in=list(years))
     if parts is not None:
         qs = qs.filter(part__in=list(parts))
@@ -150,8 +151,8 @@ def read_parts(
     base = root()
     paths = [str(base / p) for p in qs.order_by("year", "part").values_list("path", flat=True)]
     if indicators is None:
-        return _query(paths, "TRUE", [])
-    return _query(paths, "list_contains(?, indicator)", [sorted(indicators)])
+        return _query(paths, "TRUE", [], frame=frame)
+    return _query(paths, "list_contains(?, indicator)", [sorted(indicators)], frame=frame)
 
 
 def active_paths(catalogs: Iterable[str] | None = None, years: Iterable[int] | None = None) -> list[str]:
@@ -164,13 +165,17 @@ def active_paths(catalogs: Iterable[str] | None = None, years: Iterable[int] | N
     return [str(base / p) for p in qs.order_by("catalog", "year", "part").values_list("path", flat=True)]
 
 
-def _query(paths: list[str], where: str, params: list[Any]) -> pd.DataFrame:
+def _query(paths: list[str], where: str, params: list[Any], *, frame: bool = True) -> Any:
     if not paths:
+        if not frame:
+            return pa.schema([pa.field(f.name, pa.string() if f.type == TEXT else f.type) for f in SCHEMA]).empty_table()
         return pd.DataFrame({name: pd.Series(dtype="object") for name in COLUMNS})
     con = duckdb.connect()
     try:
         sql = f"SELECT * FROM read_parquet(?) WHERE {where}"  # noqa: S608 - where is ours
         table = con.execute(sql, [paths, *params]).to_arrow_table()
+        if not frame:
+            return table
         return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     finally:
         con.close()
