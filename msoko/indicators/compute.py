@@ -20,6 +20,7 @@ what one school's new batch affects, and nothing else.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -507,33 +508,69 @@ def derive(
     of = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
     school = of[of["level"] == "school"] if not of.empty else of
     cond = f.get("condition", {"gt": 0})
-    rows = []
     territories: dict[str, set[int]] = {
         "municipality": set(geo.municipality_region),
         "region": set(geo.municipality_region.values()),
     }
-    years = sorted(set(school["year"])) if not school.empty else []
+    years = sorted({int(y) for y in school["year"]}) if not school.empty else []
+    if not years:
+        return pd.DataFrame()
+    valid = school[school["value"].notna()]
+    # per organisation and year: has a value; meets the condition (for any of its rows)
+    per_org = (
+        pd.DataFrame(
+            {
+                "org_id": pd.to_numeric(valid["org_id"]).astype("int64"),
+                "year": valid["year"].astype("int64"),
+                "meets": _compare(valid["value"], cond).to_numpy(dtype=bool),
+            }
+        )
+        .groupby(["org_id", "year"], sort=False)["meets"]
+        .any()
+        .reset_index()
+    )
+    out = []
     for level in ("municipality", "region"):
-        if level not in spec.levels:
+        if level not in spec.levels or not territories[level]:
             continue
-        for territory in territories[level]:
-            members = geo.schools.get(territory, set())
-            for year in years:
-                part = school[(school["year"] == year) & school["org_id"].isin(members)]
-                part = part[part["value"].notna()]
-                meets = int(part.loc[_compare(part["value"], cond), "org_id"].nunique())
-                den = len(members) if f.get("denominator") == "all_schools" else part["org_id"].nunique()
-                rows.append(
-                    {"level": level, "org_id": pd.NA, "territory_id": territory, "year": year,
-                     "numerator": float(meets), "denominator": float(den), "n": float(den)}
-                )
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return out
+        members = pd.DataFrame(
+            [(t, o) for t in territories[level] for o in geo.schools.get(t, ())],
+            columns=["territory_id", "org_id"],
+        ).astype("int64")
+        counted = (
+            members.merge(per_org, on="org_id")
+            .groupby(["territory_id", "year"])["meets"]
+            .agg(["sum", "count"])
+        )
+        grid = pd.MultiIndex.from_product(
+            [sorted(territories[level]), years], names=["territory_id", "year"]
+        )
+        counted = counted.reindex(grid, fill_value=0).reset_index()
+        if f.get("denominator") == "all_schools":
+            sizes = {t: len(geo.schools.get(t, ())) for t in territories[level]}
+            den = counted["territory_id"].map(sizes).astype("float64")
+        else:
+            den = counted["count"].astype("float64")
+        out.append(
+            pd.DataFrame(
+                {
+                    "level": level,
+                    "org_id": pd.NA,
+                    "territory_id": counted["territory_id"],
+                    "year": counted["year"],
+                    "numerator": counted["sum"].astype("float64"),
+                    "denominator": den,
+                    "n": den,
+                }
+            )
+        )
+    if not out:
+        return pd.DataFrame()
+    rows = pd.concat(out, ignore_index=True)
     for dim in DIMS:
-        out[dim] = None
-    out["value"] = 100.0 * out["numerator"] / out["denominator"].where(out["denominator"] > 0)
-    return out
+        rows[dim] = None
+    rows["value"] = 100.0 * rows["numerator"] / rows["denominator"].where(rows["denominator"] > 0)
+    return rows
 
 
 def batch_lookup(years: list[int]) -> Callable[[IndicatorSpec, pd.DataFrame], pd.DataFrame]:
@@ -549,6 +586,7 @@ def batch_lookup(years: list[int]) -> Callable[[IndicatorSpec, pd.DataFrame], pd
             entry = per[(table, int(year))].setdefault(int(batch_id), (set(), list(scope or [])))
             entry[0].add(str(procedure))
 
+    @functools.cache
     def label(table: str, year: int, org: int, procedures: frozenset[str] | None) -> str:
         ids = {
             b
@@ -752,13 +790,13 @@ def _compute(
         with ThreadPoolExecutor(max_workers=4) as pool:
             futures = []
             for catalog, specs in specs_by_catalog.items():
-                table = _catalog_table(
+                tables = _catalog_table(
                     specs, fact, forms, entered, geo, lookup, scope, catalog, all_years, run.pk
                 )
-                for year, part, rows in _split(table, all_years, scope):
+                for year, part, rows in _split(tables, all_years, scope):
                     futures.append(pool.submit(value_store.write_pending, catalog, year, part, rows))
                     total += rows.num_rows
-                say(f"Каталог {catalog}: {table.num_rows:,} значений")
+                say(f"Каталог {catalog}: {sum(t.num_rows for t in tables):,} значений")
             written = [f.result() for f in futures]
         with transaction.atomic():
             value_store.activate(
@@ -786,46 +824,47 @@ def _compute(
 
 
 def _split(
-    table: pa.Table, years: list[int], scope: Scope
+    tables: list[pa.Table], years: list[int], scope: Scope
 ) -> Iterator[tuple[int, str, pa.Table]]:
-    """A catalog's rows by year and part. An incremental run writes every part it touches,
-    also when it has no rows left (so that no stale file stays active)."""
-    if scope.incremental:
-        wanted = {(y, p) for y in years for p in scope.parts()}
-    else:
-        wanted = set()
-    if table.num_rows:
-        table = table.unify_dictionaries().combine_chunks()
+    """A catalog's rows (a list of tables, each of one indicator and level, or rows carried
+    over) by year and part. Each table is ordered by its own keys and sliced, so no sort
+    runs over the whole catalog. An incremental run writes every part it touches, also when
+    it has no rows left (so that no stale file stays active)."""
+    slices: dict[tuple[int, str], list[pa.Table]] = defaultdict(list)
+    for table in tables:
+        if not table.num_rows:
+            continue
         year = table.column("year").to_numpy(zero_copy_only=False).astype("int64")
-        level = table.column("level").chunk(0)
-        school = (np.asarray(level.dictionary.to_pylist(), dtype=object) == "school")[
-            level.indices.to_numpy(zero_copy_only=False)
-        ]
+        school = np.zeros(table.num_rows, dtype=bool)
+        for chunk, start in _chunks(table.column("level")):
+            names = np.asarray(chunk.dictionary.to_pylist(), dtype=object) == "school"
+            indices = chunk.indices.fill_null(0).to_numpy(zero_copy_only=False)
+            school[start : start + len(chunk)] = names[indices] if len(names) else False
         territory = (
             pc.fill_null(table.column("territory_id"), -1).to_numpy(zero_copy_only=False).astype("int64")
         )
-        part_key = np.where(school, territory, -2)  # -2: the territories part
-        order = np.lexsort((part_key, year))
-        table = table.take(pa.array(order))
-        year, part_key = year[order], part_key[order]
-        bounds = np.flatnonzero((np.diff(year) != 0) | (np.diff(part_key) != 0)) + 1
-        starts = [0, *bounds.tolist()]
-        ends = [*bounds.tolist(), len(year)]
-        for start, end in zip(starts, ends, strict=True):
-            key = int(part_key[start])
-            part = (
-                value_store.TERRITORIES
-                if key == -2
-                else value_store.school_part(None if key == -1 else key)
+        key = year * (1 << 32) + np.where(school, territory + 2, 0)  # 0: the territories part
+        if len(key) > 1 and (np.diff(key) < 0).any():
+            order = np.argsort(key, kind="stable")
+            table, key = table.take(pa.array(order)), key[order]
+        bounds = np.flatnonzero(np.diff(key) != 0) + 1
+        for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(key)], strict=True):
+            y, code = int(key[start] >> 32), int(key[start] & 0xFFFFFFFF)
+            part = value_store.TERRITORIES if code == 0 else value_store.school_part(
+                None if code == 1 else code - 2
             )
-            y = int(year[start])
-            if scope.incremental and (y, part) not in wanted:
-                continue  # school rows of a municipality this run does not rewrite
-            wanted.discard((y, part))
-            yield y, part, table.slice(start, end - start)
-    empty = value_store.SCHEMA.empty_table()
+            slices[(y, part)].append(table.slice(start, end - start))
+    wanted = {(y, p) for y in years for p in scope.parts()} if scope.incremental else set(slices)
     for y, part in sorted(wanted):
-        yield y, part, empty
+        parts = slices.get((y, part))
+        yield y, part, pa.concat_tables(parts) if parts else value_store.SCHEMA.empty_table()
+
+
+def _chunks(column: pa.ChunkedArray) -> Iterator[tuple[Any, int]]:
+    start = 0
+    for chunk in column.chunks:
+        yield chunk, start
+        start += len(chunk)
 
 
 def _form_years() -> set[int]:
@@ -860,7 +899,7 @@ def _catalog_table(
     catalog: str,
     years: list[int],
     run_id: int,
-) -> pa.Table:
+) -> list[pa.Table]:
     """Every row of one catalog (in an incremental run: every row of the parts it rewrites,
     and school rows of other municipalities, which ``_split`` leaves out)."""
     previous: dict[str, pd.DataFrame] = {}
@@ -949,9 +988,7 @@ def _catalog_table(
         frames[spec.code] = frame
         if not frame.empty:
             tables.append(_arrow_rows(frame, spec.code, SOURCES.get(spec.kind, "computed"), run_id))
-    if not tables:
-        return value_store.SCHEMA.empty_table()
-    return pa.concat_tables(tables)
+    return tables
 
 
 def _other_school_rows(
