@@ -28,7 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -207,29 +206,44 @@ def _frame(table: pa.Table) -> pd.DataFrame:
 def _task_share_rows(
     result: pa.Table, keys: tuple[str, ...], cols: tuple[str, str | None, str], per_task: bool
 ) -> pd.DataFrame:
-    """Rows of a share of the maximum score: the query's sums joined with each task's
-    maximum (tasks solved × maximum is the denominator). Without a per-task breakdown, ``n``
-    is the number of participants: answers over the number of tasks of the work. Done by the
-    embedded engine over the result, whichever engine ran the query."""
+    """Rows of a share of the maximum score: the query's sums with each task's maximum
+    (tasks solved × maximum is the denominator; a task without a specification has no
+    value). Without a per-task breakdown, ``n`` is the number of participants: answers over
+    the number of tasks of the work."""
     num, den, n = cols
-    maxima = pa.Table.from_pandas(task_maxima(), preserve_index=False)
-    con = duckdb.connect()
-    try:
-        con.register("r", result.select(list(dict.fromkeys([*keys, num, str(den), n]))))
-        con.register("m", maxima)
-        work = ", ".join(f"r.{k}" for k in ("org_id", "year", "procedure", "subject", "grade"))
-        out = con.execute(
-            f"""SELECT {", ".join(f"r.{k}" for k in keys)},
-                   CAST(r.{num} AS DOUBLE) AS numerator,
-                   CAST(r.{den} AS DOUBLE) * m.max_score AS denominator,
-                   CAST(r.{n} AS DOUBLE) {"" if per_task else f"/ count(*) OVER (PARTITION BY {work})"} AS n
-            FROM r JOIN m ON r.procedure = m.procedure AND r.subject = m.subject
-              AND CAST(r.grade AS DOUBLE) = m.grade AND CAST(r.year AS BIGINT) = m.year
-              AND r.task = m.task"""  # noqa: S608 - names are ours
-        ).to_arrow_table()
-    finally:
-        con.close()
-    return _frame(out)
+    frame = _frame(result.select(list(dict.fromkeys([*keys, num, str(den), n]))))
+    work = ["procedure", "subject", "grade", "year", "task"]
+    # one integer per (procedure, subject, grade, year, task), from the columns' codes
+    code = np.zeros(len(frame), dtype=np.int64)
+    for key in work:
+        codes, uniques = pd.factorize(frame[key], use_na_sentinel=True)
+        code = code * (len(uniques) + 1) + (codes.astype(np.int64) + 1)
+    row_codes, unique_codes = pd.factorize(code)
+    first = pd.Series(np.arange(len(frame))).groupby(row_codes).first().to_numpy()
+    maxima = {
+        (str(p), str(s), float(g), int(y), str(t)): float(m)
+        for p, s, g, y, t, m in task_maxima().itertuples(index=False)
+    }
+    sample = frame.iloc[first]
+    found = np.array(
+        [
+            maxima.get((str(p), str(s), float(g), int(y), str(t)), np.nan)
+            for p, s, g, y, t in zip(*(sample[k] for k in work), strict=True)
+        ],
+        dtype="float64",
+    )
+    max_score = found[row_codes]
+    out = frame[list(keys)].copy()
+    out["numerator"] = frame[num].astype("float64")
+    out["denominator"] = frame[str(den)].astype("float64") * max_score
+    out["n"] = frame[n].astype("float64")
+    out = out[~np.isnan(max_score)]
+    if not per_task:
+        tasks = out.groupby(
+            ["org_id", "year", "procedure", "subject", "grade"], sort=False, observed=True, dropna=False
+        )["task"].transform("count")
+        out["n"] = out["n"] / tasks
+    return out
 
 
 def run_fact_queries(

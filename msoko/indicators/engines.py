@@ -12,6 +12,7 @@ import tempfile
 from typing import Any, Protocol
 
 import ibis
+import ibis.backends.duckdb  # noqa: F401 - the default engine: loaded with the module, not per run
 import ibis.expr.types as ir
 import pyarrow as pa
 

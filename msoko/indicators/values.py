@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from django.conf import settings
 
@@ -150,9 +150,8 @@ def read_parts(
     qs = qs.exclude(part__in=list(exclude))
     base = root()
     paths = [str(base / p) for p in qs.order_by("year", "part").values_list("path", flat=True)]
-    if indicators is None:
-        return _query(paths, "TRUE", [], frame=frame)
-    return _query(paths, "list_contains(?, indicator)", [sorted(indicators)], frame=frame)
+    where = None if indicators is None else ds.field("indicator").isin(sorted(indicators))
+    return _query(paths, where, frame=frame)
 
 
 def active_paths(catalogs: Iterable[str] | None = None, years: Iterable[int] | None = None) -> list[str]:
@@ -165,20 +164,20 @@ def active_paths(catalogs: Iterable[str] | None = None, years: Iterable[int] | N
     return [str(base / p) for p in qs.order_by("catalog", "year", "part").values_list("path", flat=True)]
 
 
-def _query(paths: list[str], where: str, params: list[Any], *, frame: bool = True) -> Any:
+PLAIN = pa.schema([pa.field(f.name, pa.string() if f.type == TEXT else f.type) for f in SCHEMA])
+
+
+def _query(paths: list[str], where: ds.Expression | None, *, frame: bool = True) -> Any:
+    """Rows of ``paths`` that ``where`` selects, text as plain strings: a pandas frame (text
+    as ``StringDtype``) or, with ``frame=False``, an Arrow table."""
     if not paths:
-        if not frame:
-            return pa.schema([pa.field(f.name, pa.string() if f.type == TEXT else f.type) for f in SCHEMA]).empty_table()
-        return pd.DataFrame({name: pd.Series(dtype="object") for name in COLUMNS})
-    con = duckdb.connect()
-    try:
-        sql = f"SELECT * FROM read_parquet(?) WHERE {where}"  # noqa: S608 - where is ours
-        table = con.execute(sql, [paths, *params]).to_arrow_table()
-        if not frame:
-            return table
-        return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
-    finally:
-        con.close()
+        table = PLAIN.empty_table()
+    else:
+        dataset = ds.dataset(paths, format="parquet", schema=SCHEMA)
+        table = dataset.to_table(filter=where).cast(PLAIN)
+    if not frame:
+        return table
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
 
 
 def read(
@@ -193,25 +192,16 @@ def read(
     """Stored values of the given organisations (school rows) and territories (territory
     rows). ``None`` means no restriction — only for system code; pages pass what the access
     policy allows (see ``api.py``)."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    vis: list[str] = []
+    f = ds.field
+    school = f("level") == "school"
     if org_ids is not None:
-        vis.append("(level = 'school' AND list_contains(?, org_id))")
-        params.append(sorted(int(i) for i in org_ids))
-    else:
-        vis.append("level = 'school'")
+        school = school & f("org_id").isin(sorted(int(i) for i in org_ids))
+    territory = f("level") != "school"
     if territory_ids is not None:
-        vis.append("(level <> 'school' AND list_contains(?, territory_id))")
-        params.append(sorted(int(i) for i in territory_ids))
-    else:
-        vis.append("level <> 'school'")
-    clauses.append("(" + " OR ".join(vis) + ")")
+        territory = territory & f("territory_id").isin(sorted(int(i) for i in territory_ids))
+    where = school | territory
     if indicators is not None:
-        clauses.append("list_contains(?, indicator)")
-        params.append(sorted(indicators))
+        where = where & f("indicator").isin(sorted(indicators))
     if levels is not None:
-        clauses.append("list_contains(?, level)")
-        params.append(sorted(levels))
-    df = _query(active_paths(catalogs, years), " AND ".join(clauses), params)
-    return df
+        where = where & f("level").isin(sorted(levels))
+    return _query(active_paths(catalogs, years), where)
