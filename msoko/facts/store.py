@@ -35,7 +35,6 @@ from django.db import transaction
 from msoko.facts.models import FactFile, ImportBatch
 from msoko.facts.schema import TABLES
 
-
 # rows per Parquet row group: large enough for fast scans, small enough that a read of one
 # school (an incremental recomputation) skips most of a region-wide file
 ROW_GROUP_ROWS = 1 << 18
