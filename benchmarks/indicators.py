@@ -221,12 +221,16 @@ def _headline_frames() -> Any:
     """The headline figures from the stored values, with the year-over-year change."""
     from msoko.indicators import values
 
-    df = values.read(org_ids=None, territory_ids=None, catalogs=["bench_headline"], levels=["school"])
-    per_subject = df[df["indicator"] != "bench.vpr_task_share"]
+    def read(codes: list[str]) -> Any:
+        return values.read(org_ids=None, territory_ids=None, catalogs=["bench_headline"],
+                           levels=["school"], indicators=codes)
+
+    per_subject = read(["bench.vpr_participants", "bench.vpr_mean_primary", "bench.vpr_share_45",
+                        "bench.vpr_share_2"])
     wide = per_subject.pivot_table(index=["org_id", "subject", "year"], columns="indicator", values="value")
     wide = wide.sort_index()
     change = wide.groupby(level=["org_id", "subject"]).diff()
-    return wide, change, df[df["indicator"] == "bench.vpr_task_share"]
+    return wide, change, read(["bench.vpr_task_share"])
 
 
 def phase_headline() -> dict[str, Any]:

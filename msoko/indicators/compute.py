@@ -109,7 +109,10 @@ def _dense(mapping: dict[int, int]) -> np.ndarray:
 
 
 def _look(table: np.ndarray, ids: Any) -> np.ndarray:
-    keys = pd.to_numeric(pd.Series(ids), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    series = ids if isinstance(ids, pd.Series) else pd.Series(ids)
+    if not pd.api.types.is_numeric_dtype(series.dtype):
+        series = pd.to_numeric(series, errors="coerce")
+    keys = series.to_numpy(dtype="float64", na_value=np.nan)
     ok = ~np.isnan(keys) & (keys >= 0) & (keys < len(table))
     out = np.full(len(keys), np.nan)
     out[ok] = table[keys[ok].astype(np.int64)]
@@ -801,7 +804,7 @@ def _compute(
         total = 0
         written: list[value_store.Pending] = []
         # files are written by a few threads (Parquet encoding and fsync release the GIL)
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with ThreadPoolExecutor(max_workers=8) as pool:
             futures = []
             for catalog, specs in specs_by_catalog.items():
                 tables = _catalog_table(
