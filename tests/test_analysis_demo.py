@@ -1,5 +1,6 @@
 """The issue's check on the demo: ``msoko demo --no-serve`` then ``msoko analyse --json``
-finds the planted cases of the ground-truth file, and over many seeds the share of unplanted
+finds the planted cases of the ground-truth file (and the demo's addressed recommendations,
+generated from the analysis, reach them), and over many seeds the share of unplanted
 schools flagged (low results, resilient, non-objective) stays at most 5 %.
 
 The number of seeds is ``MSOKO_ANALYSIS_SEEDS`` (default 5 in the regular run; the issue's
@@ -50,6 +51,25 @@ def test_planted_cases_found_by_the_command(demo_settings: Any) -> None:
     assert set(planted["signals"]) <= fired
     journal = next(s for s in finding["signals"] if s["signal"] == "journal_mismatch")
     assert journal["figures"]["school_raised_pct"] > journal["figures"]["municipality_raised_pct"]
+    # the demo's management cycle is generated from these findings: the planted ШНОР and
+    # non-objective schools get their recommendations because the analysis finds them
+    from msoko.cycle.models import Recommendation
+
+    recs = Recommendation.objects.filter(territory__code=truth["municipality"])
+    by_case = {
+        (r.organisation.code, r.rule): r for r in recs.select_related("organisation")
+    }
+    for case in truth["planted"]:
+        if case["case"] in ("low_results", "non_objective"):
+            rec = by_case.get((case["org_code"], case["case"]))
+            assert rec is not None, (case, sorted(by_case))
+            assert rec.finding["source"] == "analysis"
+    assert (planted["org_code"], "non_objective") in by_case
+    assert by_case[(planted["org_code"], "non_objective")].year == planted["year"]
+    # weak topics come from the element-wise analysis with its thresholds
+    weak = recs.filter(rule="weak_topics").first()
+    assert weak is not None and weak.finding["thresholds"]["basic"] == 60.0
+    assert all(t["school"] < t["threshold"] for t in weak.finding["topics"])
 
 
 def test_false_positive_rate_over_seeds(demo_settings: Any) -> None:

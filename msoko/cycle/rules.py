@@ -2,17 +2,21 @@
 
 A rule turns one finding of the analysis into one recommendation addressed to one school
 (and, when the finding is about a subject, to the school's teachers of that subject and the
-methodological association that covers it). Findings are plain dicts, so any analysis can
-feed them (``msoko.analysis`` or ``msoko.cycle.findings``)::
+methodological association that covers it). Findings are plain dicts; in the product they
+come from the analysis report through ``msoko.cycle.from_analysis`` (which also names their
+thresholds and sources)::
 
     {"kind": "weak_topics", "org_id": 12, "year": 2024, "procedure": "VPR",
      "subject": "math", "grade": 5,
-     "topics": [{"code": "1.3", "name": "Дроби", "school": 21.0, "municipality": 68.0}]}
+     "topics": [{"code": "1.3", "name": "Дроби", "tasks": ["2"], "level": "basic",
+                 "level_name": "базовый", "school": 21.0, "threshold": 60.0,
+                 "municipality": 68.0}]}
     {"kind": "high_share_mark2", "org_id": 12, "year": 2024, "procedure": "OGE",
      "subject": "ru", "grade": 9, "share": 60.0, "municipality": 18.5, "threshold": 30.0}
     {"kind": "non_objective", "org_id": 12, "year": 2024, "procedure": "VPR",
      "subject": "math", "grade": 5, "signs": ["…"]}
     {"kind": "low_results", "org_id": 12, "year": 2024, "reasons": ["…"]}
+    {"kind": "risk_zone", "org_id": 12, "year": 2024, "reasons": ["…"]}
     {"kind": "below_norm", "org_id": 12, "year": 2024, "indicator": "mm.shsk_share",
      "name": "…", "value": 33.0, "norm": 68.0, "unit": "%"}
 
@@ -128,22 +132,44 @@ def _association_phrase(association: Any, subject_name: str) -> str:
     return f"на заседании методического объединения «{association.name}»"
 
 
+def _topic_line(t: dict[str, Any]) -> str:
+    head = " ".join(p for p in (t.get("code") or "", t["name"]) if p)
+    details = []
+    if t.get("tasks"):
+        details.append("задани" + ("е" if len(t["tasks"]) == 1 else "я") + " № " + ", ".join(map(str, t["tasks"])))
+    if t.get("level_name"):
+        details.append(f"уровень: {t['level_name']}")
+    if details:
+        head += f" ({'; '.join(details)})"
+    figure = f"выполнение {_pct(t.get('school'))}"
+    if t.get("threshold") is not None:
+        figure += f" при пороге {_pct(t['threshold'])}"
+    return f"— {head}: {figure} (по муниципалитету {_pct(t.get('municipality'))})"
+
+
 def weak_topics(f: dict[str, Any], ctx: Context) -> Draft:
-    """Западающие темы. A school whose students did the tasks of some codifier elements
-    markedly worse than the municipality gets the list of those topics, addressed to its
-    teachers of the subject and to the methodological association (its own ШМО, else the
-    municipality's РМО) that covers the subject."""
+    """Западающие темы. A school whose students did the tasks of some codifier elements below
+    the threshold of mastery (by default 60 % of the maximum for basic-level tasks, 30 % for
+    advanced and high ones; a group of fewer than 10 students is not judged) gets the list of
+    those topics with the school's and the municipality's share, addressed to its teachers of
+    the subject and to the methodological association (its own ШМО, else the municipality's
+    РМО) that covers the subject."""
     subject = ctx.subject_name(f["subject"])
     association = ctx.association_for(int(f["org_id"]), f["subject"])
-    lines = [
-        f"— {t.get('code') or ''} {t['name']}".replace("—  ", "— ")
-        + f": выполнение {_pct(t.get('school'))} (по муниципалитету {_pct(t.get('municipality'))})"
-        for t in f["topics"]
-    ]
+    lines = [_topic_line(t) for t in f["topics"]]
+    limits = f.get("thresholds") or {}
+    basis = ""
+    if limits:
+        basis = (
+            f"\n\nПорог освоения (методика анализа, рекомендации ФИОКО): задания базового уровня — "
+            f"{_pct(limits.get('basic'))}, повышенного и высокого — {_pct(limits.get('advanced'))}; "
+            f"группы менее {limits.get('min_students')} участников не оцениваются."
+        )
     text = (
         f"По результатам {_work(f, ctx)} ({_year_label(int(f['year']))}) обучающиеся "
-        f"выполнили задания по следующим элементам содержания заметно хуже, чем в среднем по муниципалитету:\n"
+        f"выполнили задания по следующим элементам содержания ниже порога освоения:\n"
         + "\n".join(lines)
+        + basis
         + "\n\nРекомендуется:\n"
         f"1. Рассмотреть результаты {_association_phrase(association, subject)}, выявить причины затруднений.\n"
         "2. Включить западающие темы в рабочие программы и планы уроков повторения, "
@@ -184,7 +210,9 @@ def high_share_mark2(f: dict[str, Any], ctx: Context) -> Draft:
         f"4. Рассмотреть результаты {_association_phrase(association, subject or 'предмета')} и на педагогическом совете."
     )
     return Draft(
-        title=f"Высокая доля отметок «2»: {subject or 'все предметы'} ({PROCEDURE_NAMES.get(f.get('procedure', ''), f.get('procedure', ''))})",
+        title=f"Высокая доля отметок «2»: {subject or 'все предметы'}"
+        + (f", {f['grade']} класс" if f.get("grade") else "")
+        + f" ({PROCEDURE_NAMES.get(f.get('procedure', ''), f.get('procedure', ''))})",
         text=text,
         addressee_group="администрация ОО" + (f", учителя предмета «{subject}»" if subject else ""),
         subject=f.get("subject", ""),
@@ -241,6 +269,31 @@ def low_results(f: dict[str, Any], ctx: Context) -> Draft:
     )
 
 
+def risk_zone(f: dict[str, Any], ctx: Context) -> Draft:
+    """Зона риска. A school next to the low-results band — in the next 10 % of the
+    municipality on the headline indicators, or in the lowest 10 % in one year of two — gets a
+    recommendation to its administration to find the causes and to prevent a slide into the
+    ШНОР: a diagnosis of the risk factors, preventive measures in the school's plan of
+    internal quality assessment (ВСОКО), and watching the indicators that put it there."""
+    reasons = "\n".join(f"— {r}" for r in f.get("reasons", [])) or "— по результатам анализа"
+    text = (
+        f"По итогам анализа ({_year_label(int(f['year']))}) ОО находится в зоне риска снижения образовательных результатов:\n"
+        f"{reasons}\n\nРекомендуется:\n"
+        "1. Провести диагностику факторов риска учебной неуспешности с участием методиста управления образования.\n"
+        "2. Включить профилактические меры в план внутренней системы оценки качества образования (ВСОКО): "
+        "контроль результатов по показателям, указанным выше, работу с обучающимися группы риска.\n"
+        "3. Рассмотреть результаты на педагогическом совете и на заседаниях школьных методических объединений.\n"
+        "4. По итогам полугодия представить в управление образования информацию о динамике показателей."
+    )
+    return Draft(
+        title="Зона риска: профилактика снижения образовательных результатов",
+        text=text,
+        addressee_group="администрация ОО",
+        direction=2,
+        key="risk_zone",
+    )
+
+
 def below_norm(f: dict[str, Any], ctx: Context) -> Draft:
     """Показатель ниже нормы. The school gets the indicator, its value and norm, and a
     request for a plan to reach the norm (the shape of seed 000's improvement plan)."""
@@ -260,13 +313,21 @@ def below_norm(f: dict[str, Any], ctx: Context) -> Draft:
 
 RULES: list[Rule] = [
     Rule("weak_topics", "weak_topics", "Западающие темы",
-         "доля выполнения заданий по элементу содержания ниже 50 % и ниже муниципальной на 15 п.п. и более", weak_topics),
+         "выполнение заданий элемента содержания ниже порога освоения: базового уровня — 60 %, "
+         "повышенного и высокого — 30 % (по умолчанию, рекомендации ФИОКО; настраивается в методике "
+         "анализа); группы менее 10 участников не оцениваются", weak_topics),
     Rule("high_share_mark2", "high_share_mark2", "Высокая доля отметок «2»",
-         "доля «2» выше порога и выше, чем по муниципалитету", high_share_mark2),
+         "доля «2» по предмету ОГЭ (ВПР — по предмету и классу) выше 30 % и выше, чем по "
+         "муниципалитету, не менее 10 отметок", high_share_mark2),
     Rule("non_objective", "non_objective", "Признаки необъективности",
-         "ОО попала в перечень с признаками необъективных результатов", non_objective),
+         "анализ выявил признаки необъективности результатов ВПР: не менее двух независимых "
+         "признаков в одном году", non_objective),
     Rule("low_results", "low_results", "Школа с низкими результатами",
-         "ОО отнесена к ШНОР по методике муниципалитета", low_results),
+         "ОО отнесена к ШНОР по методике анализа: в нижних 10 % муниципалитета по показателям "
+         "ВПР, ОГЭ, ЕГЭ два года подряд", low_results),
+    Rule("risk_zone", "risk_zone", "Зона риска",
+         "ОО в зоне риска по методике анализа: в нижних 20 % муниципалитета по показателям оба "
+         "года или в нижних 10 % один год из двух", risk_zone),
     Rule("below_norm", "below_norm", "Показатель ниже нормы",
          "значение показателя хуже нормы", below_norm),
 ]

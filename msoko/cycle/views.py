@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from msoko.access.audit import record
 from msoko.access.models import User
-from msoko.cycle import actions, effect, roadmap_io, rules, scope
+from msoko.analysis.scope import AnalysisInputError
+from msoko.cycle import actions, effect, from_analysis, roadmap_io, rules, scope
 from msoko.cycle.directions import ensure_directions
-from msoko.cycle.findings import all_findings
 from msoko.cycle.forms import (
     AnswerForm,
     DecisionForm,
@@ -401,14 +401,19 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         if not scope.can_manage(user):
             raise PermissionDenied("Рекомендации формирует специалист управления образования.")
         if request.POST.get("action") == "generate":
-            findings = all_findings(scope=OrgScope.for_user(user), year=year)
-            editable = set(scope.org_ids(user))
-            result = rules.generate(findings, user=user, allowed_org_ids=editable)
-            messages.success(
-                request,
-                f"Выводов анализа: {len(findings)}; новых рекомендаций: {len(result.created)}; "
-                f"уже были: {result.existing}.",
-            )
+            # the analysis report of the user's territory, cut down to the schools they see
+            try:
+                found = from_analysis.for_user(user, year, request.GET.get("territory"))
+            except AnalysisInputError as exc:
+                messages.error(request, f"Рекомендации не сформированы: {exc}")
+            else:
+                editable = set(scope.org_ids(user))
+                result = rules.generate(found.findings, user=user, allowed_org_ids=editable)
+                messages.success(
+                    request,
+                    f"{found.summary()} Новых рекомендаций: {len(result.created)}; "
+                    f"уже были: {result.existing}.",
+                )
         elif request.POST.get("action") == "send":
             ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
             sent = actions.send_recommendations(user=user, recommendations=list(recs.filter(pk__in=ids)))
