@@ -961,7 +961,7 @@ def _catalog_table(
                     ]
             school = new.assign(territory_id=geo.municipality_of(new["org_id"]))
             school["value"] = value_of(spec.kind, spec.unit, school["numerator"], school["denominator"])
-            school["level"] = "school"
+            school["level"] = pd.Categorical.from_codes(np.zeros(len(school), dtype=np.int8), ["school"])
             if spec.table:
                 school = lookup(spec, school)
             parts = [school] if "school" in spec.levels else []
