@@ -8,6 +8,7 @@ stored value, at every level, must equal a full computation from scratch on the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,40 @@ from msoko.facts.schema import TABLES
 from tests.test_indicator_catalog_oracle import YEAR
 
 KEYS = ["indicator", "level", "org_id", "territory_id", "year", "subject", "grade", "task"]
+ENGINE_CATALOG = Path(__file__).parent / "indicators_data" / "engine_catalog.yaml"
+# derived indicators over one indicator a ВПР batch changes and one it does not
+MIXED_CATALOG = """
+catalog: incremental_check
+name: Проверка пересчёта по пакету
+source: тесты msoko
+indicators:
+  - code: ic.vpr_results
+    name: ВПР, результаты
+    unit: count
+    direction: none
+    formula: {kind: count, table: student_results, where: {procedure: VPR}}
+  - code: ic.oge_results
+    name: ОГЭ, результаты
+    unit: count
+    direction: none
+    formula: {kind: count, table: student_results, where: {procedure: OGE}}
+  - code: ic.vpr_per_oge
+    name: Результатов ВПР на один результат ОГЭ
+    unit: number
+    direction: none
+    formula: {kind: ratio, of: [ic.vpr_results, ic.oge_results]}
+  - code: ic.vpr_minus_oge
+    name: Разность результатов ВПР и ОГЭ
+    unit: number
+    direction: none
+    formula: {kind: difference, of: [ic.vpr_results, ic.oge_results]}
+  - code: ic.share_with_vpr
+    name: Доля ОО с результатами ВПР
+    unit: percent
+    direction: higher
+    levels: [municipality, region]
+    formula: {kind: org_share, of: ic.vpr_results}
+"""
 
 
 def _stored() -> pd.DataFrame:
@@ -64,7 +99,11 @@ def test_one_schools_batch_recomputes_only_its_parts_and_equals_a_full_run(world
     from tests.test_indicator_catalog_gia_vpr import seed_gia_vpr
     from tests.test_indicator_catalog_lrs import seed_lrs
 
+    from msoko.indicators.catalog import load_text
+
     sync_builtin()
+    load_text(ENGINE_CATALOG.read_text(encoding="utf-8"), file_name=ENGINE_CATALOG.name)
+    load_text(MIXED_CATALOG, file_name="incremental_check.yaml")
     seed_gia_vpr(world)
     seed_lrs(world)
     first = compute(years=[YEAR]).run
@@ -105,6 +144,9 @@ def test_one_schools_batch_recomputes_only_its_parts_and_equals_a_full_run(world
     compute(years=[YEAR])
     full = _stored()
     assert len(incremental) == len(full) > 100
+    # the derived indicators over a changed and an unchanged indicator exist at every level
+    mixed = full[full["indicator"].isin(["ic.vpr_per_oge", "ic.vpr_minus_oge", "ic.share_with_vpr"])]
+    assert set(mixed["level"]) == {"school", "municipality", "region"}
     pd.testing.assert_frame_equal(
         incremental.drop(columns=["value", "numerator", "denominator", "n"]),
         full.drop(columns=["value", "numerator", "denominator", "n"]),

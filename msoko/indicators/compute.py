@@ -498,6 +498,22 @@ def _compare(values: pd.Series, condition: dict[str, Any]) -> pd.Series:
     return result
 
 
+def _merge_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its key columns in one representation, whatever produced it (a query,
+    a roll-up or stored rows read back): text as str with "" for none, ids and grade as
+    floats with −1 for none — so that rows of the same place match in a merge."""
+    out = frame.copy()
+    out["level"] = out["level"].astype("object").astype(str)
+    for col in ("org_id", "territory_id"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64").fillna(-1.0)
+    out["year"] = pd.to_numeric(out["year"]).astype("int64")
+    out["grade"] = pd.to_numeric(out["grade"], errors="coerce").astype("float64").fillna(-1.0)
+    for dim in ("subject", "task"):
+        col = out[dim].astype("object")
+        out[dim] = col.where(col.notna(), "").astype(str)
+    return out
+
+
 def derive(
     spec: IndicatorSpec, frames: dict[str, pd.DataFrame], geo: Geography
 ) -> pd.DataFrame:
@@ -508,9 +524,13 @@ def derive(
         a, b = (frames.get(code, pd.DataFrame()) for code in f["of"])
         if a.empty or b.empty:
             return pd.DataFrame()
-        left = a[[*keys, "value", "n"]].rename(columns={"value": "numerator"})
-        right = b[[*keys, "value"]].rename(columns={"value": "denominator"})
+        left = _merge_keys(a[[*keys, "value", "n"]]).rename(columns={"value": "numerator"})
+        right = _merge_keys(b[[*keys, "value"]]).rename(columns={"value": "denominator"})
         m = left.merge(right, on=keys, how="inner")
+        for dim in ("subject", "task"):
+            m[dim] = m[dim].where(m[dim] != "", None)
+        for col in ("org_id", "territory_id", "grade"):
+            m[col] = m[col].where(m[col] >= 0)
         if spec.kind == "ratio":
             scale = float(f.get("scale", 1))
             with np.errstate(divide="ignore", invalid="ignore"):
