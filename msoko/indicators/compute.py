@@ -971,9 +971,9 @@ def _catalog_table(
                 # the other municipalities' sums come from their stored rows
                 old = previous.get(spec.code)
                 if old is not None:
-                    kept = old[(old["level"] == "school") & ~old["org_id"].isin(scope.orgs or [])]
+                    stay = old[(old["level"] == "school") & ~old["org_id"].isin(scope.orgs or [])]
                     new = pd.concat(
-                        [kept[new.columns.intersection(kept.columns)], new], ignore_index=True
+                        [stay[new.columns.intersection(stay.columns)], new], ignore_index=True
                     )
                     other_munis = old[
                         (old["level"] == "municipality")
