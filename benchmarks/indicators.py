@@ -223,7 +223,8 @@ def _headline_frames() -> Any:
 
     def read(codes: list[str]) -> Any:
         return values.read(org_ids=None, territory_ids=None, catalogs=["bench_headline"],
-                           levels=["school"], indicators=codes)
+                           levels=["school"], indicators=codes,
+                           columns=["indicator", "org_id", "year", "subject", "grade", "task", "value"])
 
     per_subject = read(["bench.vpr_participants", "bench.vpr_mean_primary", "bench.vpr_share_45",
                         "bench.vpr_share_2"])

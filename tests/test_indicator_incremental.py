@@ -93,13 +93,11 @@ def _new_batch_of_school_a(world: Any) -> int:
 
 @pytest.mark.django_db
 def test_one_schools_batch_recomputes_only_its_parts_and_equals_a_full_run(world: Any) -> None:
-    from msoko.indicators.catalog import sync_builtin
+    from msoko.indicators.catalog import load_text, sync_builtin
     from msoko.indicators.compute import compute, recompute_after_batch
     from msoko.indicators.models import ValueFile
     from tests.test_indicator_catalog_gia_vpr import seed_gia_vpr
     from tests.test_indicator_catalog_lrs import seed_lrs
-
-    from msoko.indicators.catalog import load_text
 
     sync_builtin()
     load_text(ENGINE_CATALOG.read_text(encoding="utf-8"), file_name=ENGINE_CATALOG.name)

@@ -167,14 +167,21 @@ def active_paths(catalogs: Iterable[str] | None = None, years: Iterable[int] | N
 PLAIN = pa.schema([pa.field(f.name, pa.string() if f.type == TEXT else f.type) for f in SCHEMA])
 
 
-def _query(paths: list[str], where: ds.Expression | None, *, frame: bool = True) -> Any:
-    """Rows of ``paths`` that ``where`` selects, text as plain strings: a pandas frame (text
-    as ``StringDtype``) or, with ``frame=False``, an Arrow table."""
+def _query(
+    paths: list[str],
+    where: ds.Expression | None,
+    *,
+    frame: bool = True,
+    columns: list[str] | None = None,
+) -> Any:
+    """Rows of ``paths`` that ``where`` selects (only ``columns``, if given), text as plain
+    strings: a pandas frame (text as ``StringDtype``) or, with ``frame=False``, Arrow."""
+    schema = PLAIN if columns is None else pa.schema([PLAIN.field(c) for c in columns])
     if not paths:
-        table = PLAIN.empty_table()
+        table = schema.empty_table()
     else:
         dataset = ds.dataset(paths, format="parquet", schema=SCHEMA)
-        table = dataset.to_table(filter=where).cast(PLAIN)
+        table = dataset.to_table(columns=columns, filter=where).cast(schema)
     if not frame:
         return table
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
@@ -188,10 +195,11 @@ def read(
     catalogs: Iterable[str] | None = None,
     years: Iterable[int] | None = None,
     levels: Iterable[str] | None = None,
+    columns: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Stored values of the given organisations (school rows) and territories (territory
-    rows). ``None`` means no restriction — only for system code; pages pass what the access
-    policy allows (see ``api.py``)."""
+    rows); every column, or only ``columns``. ``None`` means no restriction — only for system
+    code; pages pass what the access policy allows (see ``api.py``)."""
     f = ds.field
     school = f("level") == "school"
     if org_ids is not None:
@@ -204,4 +212,5 @@ def read(
         where = where & f("indicator").isin(sorted(indicators))
     if levels is not None:
         where = where & f("level").isin(sorted(levels))
-    return _query(active_paths(catalogs, years), where)
+    wanted = None if columns is None else [c for c in COLUMNS if c in set(columns)]
+    return _query(active_paths(catalogs, years), where, columns=wanted)
