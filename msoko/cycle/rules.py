@@ -223,11 +223,16 @@ def high_share_mark2(f: dict[str, Any], ctx: Context) -> Draft:
     )
 
 
+def _dashes(items: list[str], empty: str) -> str:
+    """A dash list, one item a line (``empty`` when there is nothing to list)."""
+    return "\n".join(f"— {item}" for item in items) or f"— {empty}"
+
+
 def non_objective(f: dict[str, Any], ctx: Context) -> Draft:
     """Признаки необъективности. A school with signs of non-objective results gets a
     recommendation to its administration: independent observers, re-checking of the works,
     a school plan to make assessment objective."""
-    signs = "\n".join(f"— {s}" for s in f.get("signs", [])) or "— см. аналитическую справку"
+    signs = _dashes(f.get("signs", []), "см. аналитическую справку")
     text = (
         f"По результатам {_work(f, ctx)} ({_year_label(int(f['year']))}) выявлены признаки необъективности результатов:\n"
         f"{signs}\n\nРекомендуется:\n"
@@ -251,7 +256,7 @@ def low_results(f: dict[str, Any], ctx: Context) -> Draft:
     """Школа с низкими результатами (ШНОР). The school gets a recommendation to adopt or
     revise its programme for raising the quality of education (ШППКО), with a partner
     school, and to report on it."""
-    reasons = "\n".join(f"— {r}" for r in f.get("reasons", [])) or "— по результатам анализа"
+    reasons = _dashes(f.get("reasons", []), "по результатам анализа")
     text = (
         f"По итогам анализа ({_year_label(int(f['year']))}) ОО отнесена к школам с низкими результатами обучения:\n"
         f"{reasons}\n\nРекомендуется:\n"
@@ -275,7 +280,7 @@ def risk_zone(f: dict[str, Any], ctx: Context) -> Draft:
     recommendation to its administration to find the causes and to prevent a slide into the
     ШНОР: a diagnosis of the risk factors, preventive measures in the school's plan of
     internal quality assessment (ВСОКО), and watching the indicators that put it there."""
-    reasons = "\n".join(f"— {r}" for r in f.get("reasons", [])) or "— по результатам анализа"
+    reasons = _dashes(f.get("reasons", []), "по результатам анализа")
     text = (
         f"По итогам анализа ({_year_label(int(f['year']))}) ОО находится в зоне риска снижения образовательных результатов:\n"
         f"{reasons}\n\nРекомендуется:\n"
