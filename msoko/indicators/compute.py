@@ -221,7 +221,7 @@ def _task_share_rows(
     for key in work:
         codes, uniques = pd.factorize(frame[key], use_na_sentinel=True)
         code = code * (len(uniques) + 1) + (codes.astype(np.int64) + 1)
-    row_codes, unique_codes = pd.factorize(code)
+    row_codes, _ = pd.factorize(code)
     first = pd.Series(np.arange(len(frame))).groupby(row_codes).first().to_numpy()
     maxima = {
         (str(p), str(s), float(g), int(y), str(t)): float(m)
