@@ -4,9 +4,9 @@
 ``ValueFile``; exactly one active file per catalog, year and part. The parts are
 ``territories`` (municipality and region rows) and ``schools-<territory>`` (the school rows
 of one municipality): one school's new batch rewrites two small files, not the region.
-A run writes its files first (``write_pending``), then activates them and deactivates the old ones in one transaction
-(``activate``); files no active row names are removed afterwards (``sweep``). A reader only
-ever sees whole runs.
+A run writes its files first (``write_pending``), then activates them and deactivates the
+old ones in one transaction (``activate``); files no active row names are removed
+afterwards (``sweep``). A reader only ever sees whole runs.
 
 Every read names a scope, like the facts: school rows are filtered by the organisations the
 user may see; territory rows (municipality, region) are aggregates and are visible to anyone
@@ -96,9 +96,12 @@ def activate(
     transaction). For the (catalog, year) pairs of ``replace_all`` (a full run) every active
     part is replaced, also a part the run no longer has."""
     base = root()
-    for catalog, year in replace_all:
+    replaced = set(replace_all)
+    for catalog, year in replaced:
         ValueFile.objects.filter(catalog=catalog, year=year, is_active=True).update(is_active=False)
     for p in pending:
+        if (p.catalog, p.year) in replaced:
+            continue  # nothing of it is active any more
         ValueFile.objects.filter(
             catalog=p.catalog, year=p.year, part=p.part, is_active=True
         ).update(is_active=False)
