@@ -221,17 +221,15 @@ def _headline_frames() -> Any:
     """The headline figures from the stored values, with the year-over-year change."""
     from msoko.indicators import values
 
-    def read(codes: list[str]) -> Any:
-        return values.read(org_ids=None, territory_ids=None, catalogs=["bench_headline"],
-                           levels=["school"], indicators=codes,
-                           columns=["indicator", "org_id", "year", "subject", "grade", "task", "value"])
-
-    per_subject = read(["bench.vpr_participants", "bench.vpr_mean_primary", "bench.vpr_share_45",
-                        "bench.vpr_share_2"])
+    rows = values.read(org_ids=None, territory_ids=None, catalogs=["bench_headline"],
+                       levels=["school"], columns=["indicator", "org_id", "year", "subject", "grade", "task",
+                                                   "value"], categorical=True)
+    per_task = (rows["indicator"] == "bench.vpr_task_share").to_numpy()
+    per_subject = rows[~per_task]
     wide = per_subject.pivot_table(index=["org_id", "subject", "year"], columns="indicator", values="value")
     wide = wide.sort_index()
     change = wide.groupby(level=["org_id", "subject"]).diff()
-    return wide, change, read(["bench.vpr_task_share"])
+    return wide, change, rows[per_task]
 
 
 def phase_headline() -> dict[str, Any]:

@@ -21,6 +21,7 @@ what one school's new batch affects, and nothing else.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -38,7 +40,16 @@ from django.utils import timezone
 from msoko.facts import store
 from msoko.facts.models import FactFile, ImportBatch, MarkScale, TaskSpec
 from msoko.indicators import values as value_store
-from msoko.indicators.compiler import Query, Thresholds, compile_all, procedures_of
+from msoko.indicators.compiler import (
+    ORG_TERRITORY,
+    ORG_TERRITORY_SCHEMA,
+    TASK_MAXIMA,
+    TASK_MAXIMA_SCHEMA,
+    Query,
+    Thresholds,
+    compile_all,
+    procedures_of,
+)
 from msoko.indicators.engines import Engine, make_engine
 from msoko.indicators.models import ComputationRun, IndicatorDefinition
 from msoko.indicators.spec import FACT_KINDS, IndicatorSpec, topological
@@ -97,6 +108,16 @@ class Geography:
                     schools[muni_region[int(territory)]].add(int(pk))
         return cls(org_muni, muni_region, dict(schools))
 
+    def org_territory(self) -> pa.Table:
+        """The organisations' municipalities, for the queries (``compiler.ORG_TERRITORY``)."""
+        return pa.table(
+            [
+                pa.array(list(self.org_municipality), pa.int64()),
+                pa.array(list(self.org_municipality.values()), pa.int64()),
+            ],
+            schema=ORG_TERRITORY_SCHEMA,
+        )
+
 
 def _dense(mapping: dict[int, int]) -> np.ndarray:
     size = max(mapping, default=-1) + 1
@@ -150,7 +171,7 @@ def load_thresholds(years: Iterable[int]) -> Thresholds:
     return Thresholds(out)
 
 
-def task_maxima() -> pd.DataFrame:
+def task_maxima() -> pa.Table:
     """The maximum score of every task of every work (procedure, subject, grade, year)."""
     rows = TaskSpec.objects.values_list(
         "assessment__procedure__code",
@@ -160,9 +181,11 @@ def task_maxima() -> pd.DataFrame:
         "number",
         "max_score",
     )
-    return pd.DataFrame(
-        list(rows), columns=["procedure", "subject", "grade", "year", "task", "max_score"]
-    ).astype({"grade": "float64", "year": "int64", "max_score": "float64"})
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) or [() for _ in TASK_MAXIMA_SCHEMA]
+    return pa.Table.from_arrays(
+        [pa.array(list(c), f.type) for c, f in zip(columns, TASK_MAXIMA_SCHEMA, strict=True)],
+        schema=TASK_MAXIMA_SCHEMA,
+    )
 
 
 def _empty_rows() -> pd.DataFrame:
@@ -184,7 +207,7 @@ def _empty_rows() -> pd.DataFrame:
 def _to_rows(frame: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
     """Sum a finer-grained frame (org_id, year, dims…, numerator, denominator, n) up to the
     indicator's own breakdown ``by``."""
-    keys = ["org_id", "year", *by]
+    keys = ["org_id", "territory_id", "year", *by]
     agg = frame.groupby(keys, sort=False, dropna=False, observed=True)[
         ["numerator", "denominator", "n"]
     ].sum(min_count=1)
@@ -206,59 +229,30 @@ def _frame(table: pa.Table) -> pd.DataFrame:
     return pa.Table.from_arrays(columns, names=table.column_names).to_pandas()
 
 
-def _task_share_rows(
-    result: pa.Table, keys: tuple[str, ...], cols: tuple[str, str | None, str], per_task: bool
-) -> pd.DataFrame:
-    """Rows of a share of the maximum score: the query's sums with each task's maximum
-    (tasks solved × maximum is the denominator; a task without a specification has no
-    value). Without a per-task breakdown, ``n`` is the number of participants: answers over
-    the number of tasks of the work."""
-    num, den, n = cols
-    frame = _frame(result.select(list(dict.fromkeys([*keys, num, str(den), n]))))
-    work = ["procedure", "subject", "grade", "year", "task"]
-    # one integer per (procedure, subject, grade, year, task), from the columns' codes
-    code = np.zeros(len(frame), dtype=np.int64)
-    for key in work:
-        codes, uniques = pd.factorize(frame[key], use_na_sentinel=True)
-        code = code * (len(uniques) + 1) + (codes.astype(np.int64) + 1)
-    row_codes, _ = pd.factorize(code)
-    first = pd.Series(np.arange(len(frame))).groupby(row_codes).first().to_numpy()
-    maxima = {
-        (str(p), str(s), float(g), int(y), str(t)): float(m)
-        for p, s, g, y, t, m in task_maxima().itertuples(index=False)
-    }
-    sample = frame.iloc[first]
-    found = np.array(
-        [
-            maxima.get((str(p), str(s), float(g), int(y), str(t)), np.nan)
-            for p, s, g, y, t in zip(*(sample[k] for k in work), strict=True)
-        ],
-        dtype="float64",
-    )
-    max_score = found[row_codes]
-    out = frame[list(keys)].copy()
-    out["numerator"] = frame[num].astype("float64")
-    out["denominator"] = frame[str(den)].astype("float64") * max_score
-    out["n"] = frame[n].astype("float64")
-    out = out[~np.isnan(max_score)]
+def _task_shares(frame: pd.DataFrame, *, per_task: bool) -> pd.DataFrame:
+    """Rows of a share of the maximum score (the query joined each task's maximum into the
+    denominator): a task without a specification has no value. Without a per-task
+    breakdown, ``n`` is the number of participants: answers over the tasks of the work."""
+    frame = frame[frame["denominator"].notna()]
     if not per_task:
-        tasks = out.groupby(
-            ["org_id", "year", "procedure", "subject", "grade"], sort=False, observed=True, dropna=False
-        )["task"].transform("count")
-        out["n"] = out["n"] / tasks
-    return out
+        work = [k for k in ("org_id", "year", "procedure", "subject", "grade") if k in frame.columns]
+        tasks = frame.groupby(work, sort=False, observed=True, dropna=False)["task"].transform("count")
+        frame = frame.assign(n=frame["n"] / tasks)
+    return frame
 
 
 def run_fact_queries(
     engine: Engine,
     specs: list[IndicatorSpec],
     thresholds: Thresholds,
+    geo: Geography,
     *,
     org_ids: list[int] | None = None,
     years: list[int] | None = None,
     progress: Progress | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[int], dict[str, float]]:
-    """School rows of every fact indicator of ``specs``; the batches read; seconds per query."""
+    """School rows of every fact indicator of ``specs`` (with their municipality, ordered by
+    year and municipality); the batches read; seconds per query."""
     fact_specs = [s for s in specs if s.kind in FACT_KINDS]
     queries = compile_all(fact_specs, thresholds, org_ids=org_ids, years=years)
     by_code = {s.code: s for s in fact_specs}
@@ -266,6 +260,10 @@ def run_fact_queries(
     batches: set[int] = set()
     out: dict[str, pd.DataFrame] = {}
     timings: dict[str, float] = {}
+    if any(TASK_MAXIMA in q.reads for q in queries):
+        engine.register(TASK_MAXIMA, task_maxima())
+    if queries:
+        engine.register(ORG_TERRITORY, geo.org_territory())
     for q in queries:
         tables = {q.table, *_semi_tables(q, by_code)}
         for table in tables - bound:
@@ -279,18 +277,17 @@ def run_fact_queries(
         timings[q.name] = time.perf_counter() - started
         if progress:
             progress(f"  {q.name}: {arrow.num_rows:,} строк за {timings[q.name]:.2f} с")
-        result: pd.DataFrame | None = None
+        result = _frame(arrow)
         for code, (num, den, n) in q.columns.items():
             spec = by_code[code]
+            frame = result[[*q.keys]].assign(
+                territory_id=result["territory_id"].astype("float64"),
+                numerator=result[num].astype("float64"),
+                denominator=result[den].astype("float64") if den else np.nan,
+                n=result[n].astype("float64"),
+            )
             if spec.kind == "task_share_of_max":
-                frame = _task_share_rows(arrow, q.keys, (num, den, n), "task" in spec.by)
-            else:
-                if result is None:
-                    result = _frame(arrow)
-                frame = result[list(q.keys)].copy()
-                frame["numerator"] = result[num].astype("float64")
-                frame["denominator"] = result[den].astype("float64") if den else np.nan
-                frame["n"] = result[n].astype("float64")
+                frame = _task_shares(frame, per_task="task" in spec.by)
             frame = frame[(frame["n"] > 0) | (frame["numerator"] > 0)]
             procedures = procedures_of(spec.formula.get("where"))
             if (
@@ -438,22 +435,7 @@ def roll_up(
     if spec.rollup == "none" or (school.empty and other_municipalities is None):
         return []
     keys = ["territory_id", "year", *DIMS]
-    part = school[school["territory_id"].notna()]
-    g = part.groupby(keys, sort=False, dropna=False, observed=True)
-    if spec.rollup == "pooled":
-        muni = g[["numerator", "denominator", "n"]].sum(min_count=1)
-    elif spec.rollup == "mean_of_schools":
-        muni = pd.DataFrame(
-            {"numerator": g["value"].sum(min_count=1), "denominator": g["value"].count()}
-        )
-        muni["n"] = muni["denominator"]
-    else:  # share_of_orgs / count_of_orgs
-        positive = (part["value"] > 0).astype("float64").groupby(
-            [part[k] for k in keys], sort=False, dropna=False, observed=True
-        ).sum()
-        muni = pd.DataFrame({"numerator": positive, "denominator": g["value"].count()})
-        muni["n"] = muni["denominator"]
-    muni = muni.reset_index()
+    muni = _sum_by_territory(school, spec.rollup)
     for dim in DIMS:
         muni[dim] = muni[dim].astype("object").where(muni[dim].notna(), None)
     if other_municipalities is not None and not other_municipalities.empty:
@@ -482,6 +464,45 @@ def roll_up(
             summed["value"] = _rolled_value(spec, summed)
             out.append(summed.assign(org_id=pd.NA, level="region"))
     return out
+
+
+# the sums of a roll-up: numerator, denominator and n of a municipality from its schools
+ROLLUP_SUMS = {
+    "pooled": ("sum(numerator)", "sum(denominator)", "sum(n)"),
+    "mean_of_schools": ("sum(value)", "count(value)", "count(value)"),
+    "share_of_orgs": ("sum(CASE WHEN value > 0 THEN 1.0 ELSE 0.0 END)", "count(value)", "count(value)"),
+}
+ROLLUP_SUMS["count_of_orgs"] = ROLLUP_SUMS["share_of_orgs"]
+_local = threading.local()
+
+
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """This thread's in-process DuckDB connection for sums over frames in memory."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = duckdb.connect()
+    return con
+
+
+def _sum_by_territory(school: pd.DataFrame, rollup: str) -> pd.DataFrame:
+    """Municipality rows (territory_id, year, subject, grade, task, numerator, denominator,
+    n) summed from school rows by the embedded engine (a pandas group-by over five keys
+    of millions of rows is several times slower); missing is NULL, as in pandas' NaN."""
+    columns = ["territory_id", "year", *DIMS, "numerator", "denominator", "n", "value"]
+    frame = school[[c for c in columns if c in school.columns]]
+    rows = pa.Table.from_pandas(frame, preserve_index=False)  # NaN → null
+    numerator, denominator, n = ROLLUP_SUMS[rollup]
+    con = _duckdb()
+    con.register("_school_rows", rows)
+    try:
+        out = con.execute(
+            f"SELECT territory_id, year, subject, grade, task, {numerator} AS numerator, "  # noqa: S608
+            f"{denominator} AS denominator, {n} AS n FROM _school_rows "
+            "WHERE territory_id IS NOT NULL GROUP BY territory_id, year, subject, grade, task"
+        ).to_arrow_table()
+    finally:
+        con.unregister("_school_rows")
+    return out.to_pandas().astype({"numerator": "float64", "denominator": "float64", "n": "float64"})
 
 
 def _compare(values: pd.Series, condition: dict[str, Any]) -> pd.Series:
@@ -813,7 +834,7 @@ def _compute(
         say(f"Показателей: {len(every)} в {len(specs_by_catalog)} каталогах; годы: {all_years}")
         wanted = [s for s in every if s.code not in scope.untouched]
         fact, batches, timings = (
-            run_fact_queries(eng, wanted, thresholds, org_ids=orgs, years=all_years, progress=say)
+            run_fact_queries(eng, wanted, thresholds, geo, org_ids=orgs, years=all_years, progress=say)
             if all_years
             else ({}, [], {})
         )
@@ -883,7 +904,7 @@ def _split(
         key = year * (1 << 32) + np.where(school, territory + 2, 0)  # 0: the territories part
         if len(key) > 1 and (np.diff(key) < 0).any():
             order = np.argsort(key, kind="stable")
-            table, key = table.take(pa.array(order)), key[order]
+            table, key = _take(table, order), key[order]
         bounds = np.flatnonzero(np.diff(key) != 0) + 1
         for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(key)], strict=True):
             y, code = int(key[start] >> 32), int(key[start] & 0xFFFFFFFF)
@@ -895,6 +916,13 @@ def _split(
     for y, part in sorted(wanted):
         parts = slices.get((y, part))
         yield y, part, pa.concat_tables(parts) if parts else value_store.SCHEMA.empty_table()
+
+
+def _take(table: pa.Table, order: np.ndarray) -> pa.Table:
+    """``table.take(order)`` column by column (several times faster for a table of
+    dictionary columns)."""
+    indices = pa.array(order)
+    return pa.Table.from_arrays([c.take(indices) for c in table.columns], schema=table.schema)
 
 
 def _chunks(column: pa.ChunkedArray) -> Iterator[tuple[Any, int]]:
@@ -979,7 +1007,13 @@ def _catalog_table(
                         (old["level"] == "municipality")
                         & ~old["territory_id"].isin(scope.municipalities)
                     ]
-            school = new.assign(territory_id=geo.municipality_of(new["org_id"]))
+            # query rows carry their municipality (and come ordered by it); form rows and
+            # the stored rows an incremental run merges in are placed here
+            school = (
+                new
+                if "territory_id" in new.columns and not (scope.incremental or spec.kind not in FACT_KINDS)
+                else new.assign(territory_id=geo.municipality_of(new["org_id"]))
+            )
             school["value"] = value_of(spec.kind, spec.unit, school["numerator"], school["denominator"])
             school["level"] = pd.Categorical.from_codes(np.zeros(len(school), dtype=np.int8), ["school"])
             if spec.table:
@@ -1060,6 +1094,8 @@ def _arrow_rows(frame: pd.DataFrame, code: str, source: str, run_id: int) -> pa.
         if name not in frame.columns:
             return pa.nulls(n, kind)
         col = frame[name]
+        if pd.api.types.is_integer_dtype(col.dtype) and not isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+            return pa.array(col.to_numpy()).cast(kind)  # no missing values: no float detour
         if pd.api.types.is_numeric_dtype(col.dtype):
             values = col.to_numpy(dtype="float64", na_value=np.nan)
         else:

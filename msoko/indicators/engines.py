@@ -24,6 +24,8 @@ class Engine(Protocol):
 
     def bind(self, table: str, paths: list[str]) -> None: ...
 
+    def register(self, name: str, table: pa.Table) -> None: ...
+
     def execute(self, expr: ir.Table) -> pa.Table: ...
 
     def dialect(self) -> str: ...
@@ -55,6 +57,10 @@ class DuckDBEngine:
         else:
             raw.register(f"_empty_{table}", TABLES[table].empty_table())
             raw.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "_empty_{table}"')  # noqa: S608
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """A small table the queries read beside the facts (``compiler.TASK_MAXIMA``)."""
+        self.con.con.register(name, table)
 
     def execute(self, expr: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expr)
@@ -99,6 +105,12 @@ class SparkEngine:
         else:
             df = self.session.createDataFrame([], schema)
         df.createOrReplaceTempView(table)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        rows = [tuple(r.values()) for r in table.to_pylist()]
+        self.session.createDataFrame(rows, from_arrow_schema(table.schema)).createOrReplaceTempView(name)
 
     def execute(self, expr: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expr)

@@ -176,15 +176,21 @@ def _query(
     *,
     frame: bool = True,
     columns: list[str] | None = None,
+    categorical: bool = False,
 ) -> Any:
-    """Rows of ``paths`` that ``where`` selects (only ``columns``, if given), text as plain
-    strings: a pandas frame (text as ``StringDtype``) or, with ``frame=False``, Arrow."""
-    schema = PLAIN if columns is None else pa.schema([PLAIN.field(c) for c in columns])
+    """Rows of ``paths`` that ``where`` selects (only ``columns``, if given): a pandas frame,
+    text as ``StringDtype`` (or, with ``categorical``, as categoricals, which skips turning
+    millions of dictionary codes into strings), or with ``frame=False`` Arrow, text as plain
+    strings."""
+    stored = SCHEMA if columns is None else pa.schema([SCHEMA.field(c) for c in columns])
     if not paths:
-        table = schema.empty_table()
+        table = stored.empty_table()
     else:
         dataset = ds.dataset(paths, format="parquet", schema=SCHEMA)
-        table = dataset.to_table(columns=columns, filter=where).cast(schema)
+        table = dataset.to_table(columns=columns, filter=where)
+    if frame and categorical:
+        return table.to_pandas()
+    table = table.cast(pa.schema([PLAIN.field(c) for c in stored.names]))
     if not frame:
         return table
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
@@ -199,10 +205,12 @@ def read(
     years: Iterable[int] | None = None,
     levels: Iterable[str] | None = None,
     columns: Iterable[str] | None = None,
+    categorical: bool = False,
 ) -> pd.DataFrame:
     """Stored values of the given organisations (school rows) and territories (territory
-    rows); every column, or only ``columns``. ``None`` means no restriction — only for system
-    code; pages pass what the access policy allows (see ``api.py``)."""
+    rows); every column, or only ``columns``; text as strings or, with ``categorical``, as
+    categoricals (for reads of millions of rows). ``None`` means no restriction — only for
+    system code; pages pass what the access policy allows (see ``api.py``)."""
     f = ds.field
     school = f("level") == "school"
     if org_ids is not None:
@@ -216,4 +224,4 @@ def read(
     if levels is not None:
         where = where & f("level").isin(sorted(levels))
     wanted = None if columns is None else [c for c in COLUMNS if c in set(columns)]
-    return _query(active_paths(catalogs, years), where, columns=wanted)
+    return _query(active_paths(catalogs, years), where, columns=wanted, categorical=categorical)
