@@ -52,6 +52,8 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS = SCHEMA.names
+DICTIONARY = [f.name for f in SCHEMA if f.type == TEXT] + ["org_id", "territory_id", "year", "grade", "run_id"]
+FILTERED = ["indicator", "level", "org_id", "territory_id", "year"]
 
 
 def root() -> Path:
@@ -82,7 +84,14 @@ def write_pending(catalog: str, year: int, part: str, table: pa.Table) -> Pendin
     run_id = int(table.column("run_id")[0].as_py() or 0) if table.num_rows else 0
     final = folder / f"run-{run_id}-{part}-{uuid.uuid4().hex[:8]}.parquet"
     tmp = final.with_suffix(".parquet.tmp")
-    pq.write_table(table.select(COLUMNS).cast(SCHEMA), tmp, compression="zstd")
+    pq.write_table(
+        table.select(COLUMNS).cast(SCHEMA),
+        tmp,
+        compression="zstd",
+        # dictionary pages for text and ids; statistics for the columns reads filter on
+        use_dictionary=DICTIONARY,
+        write_statistics=FILTERED,
+    )
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
     tmp.rename(final)
