@@ -107,7 +107,7 @@ class Query:
     keys: tuple[str, ...]
     columns: dict[str, tuple[str, str | None, str]]
     procedures: frozenset[str] | None
-    # tables other than facts the query reads (``TASK_MAXIMA``)
+    # tables other than facts the query reads (``TASK_MAXIMA``, ``ORG_TERRITORY``)
     reads: tuple[str, ...] = ()
 
 
