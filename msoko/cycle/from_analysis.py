@@ -17,6 +17,10 @@ by ``service.for_user``) becomes plain finding dicts, one per school and finding
   in the methodology (``element_basic_pct``, ``element_advanced_pct``). A school's group
   under ``element_min_students`` (10) in a work is not informative and gets no finding. This
   is the only definition of a weak topic in msoko.
+* ``below_norm`` — **the cycle's own, from the indicator engine**: a school's value of the
+  year worse than a norm set for the indicator (a ``Norm`` of the territory or of
+  everywhere, or the definition's own), not suppressed for a small group; values of single
+  tasks are left to the element-wise analysis.
 * ``high_share_mark2`` — **the cycle's own rule, not the analysis's**: the analysis judges the
   share of «2» only pooled over subjects, inside the low-results rule (``vpr.share_mark2``,
   ``oge.share_mark2``), and has no per-subject finding. A school gets one for an ОГЭ subject
@@ -45,13 +49,14 @@ MARK2_PROCEDURES = ("OGE", "VPR")
 
 # the kinds the analysis supplies, and the cycle's own
 ANALYSIS_KINDS = ("low_results", "risk_zone", "non_objective", "weak_topics")
-OWN_KINDS = ("high_share_mark2",)
+OWN_KINDS = ("high_share_mark2", "below_norm")
 KIND_NAMES = {
     "weak_topics": "западающие темы",
     "low_results": "ШНОР",
     "risk_zone": "зона риска",
     "non_objective": "признаки необъективности",
     "high_share_mark2": "высокая доля «2»",
+    "below_norm": "показатель ниже нормы",
 }
 
 
@@ -87,10 +92,8 @@ class Found:
                 f" (западающие темы и доля «2» — по работам "
                 f"{self.work_year}/{self.work_year + 1} уч. года)"
             )
-        text += (
-            f": выводов анализа {self.from_analysis} ({parts}); "
-            f"по правилу «высокая доля «2»» — {self.own}."
-        )
+        own = "; ".join(f"по правилу «{KIND_NAMES[k]}» — {counts.get(k, 0)}" for k in OWN_KINDS)
+        text += f": выводов анализа {self.from_analysis} ({parts}); {own}."
         if self.not_informative:
             text += (
                 f" Групп менее минимального числа участников (не оцениваются): "
@@ -318,6 +321,63 @@ def high_share_mark2(
     return out
 
 
+UNIT_SIGNS = {"percent": "%", "points": "балл.", "bucket": "%"}
+
+
+def below_norm(
+    report: dict[str, Any], *, year: int, org_ids: Iterable[int] | None = None
+) -> list[dict[str, Any]]:
+    """``below_norm`` findings from the indicator engine's readings of ``year``: every value
+    of a school of the report that is worse than a norm **set** for its indicator (a
+    ``Norm`` of the territory or of everywhere, or the definition's own norm; not the
+    municipality's value a reading falls back to) — of an indicator with a direction, not
+    suppressed for a small group. Values of single tasks are left out (the element-wise
+    analysis judges those)."""
+    from msoko.facts.store import OrgScope
+    from msoko.indicators import api as indicators
+    from msoko.indicators.models import IndicatorDefinition, Norm
+
+    schools = _visible(report, org_ids)
+    if not schools:
+        return []
+    codes = {
+        code
+        for code, spec in IndicatorDefinition.objects.exclude(direction="none").values_list("code", "spec")
+        if (spec or {}).get("norm")
+    } | set(
+        Norm.objects.exclude(indicator__direction="none").values_list("indicator__code", flat=True)
+    )
+    if not codes:
+        return []
+    rows = indicators.readings(scope=OrgScope.of(schools), year=year, codes=sorted(codes), level="school")
+    out = []
+    for r in rows:
+        value, norm = r["value"], r["norm"]
+        if r["task"] or r["suppressed"] or not r["norm_set"] or value is None or norm is None:
+            continue
+        worse = value < norm if r["direction"] == "higher" else value > norm
+        if not worse or abs(value - norm) < 1e-9 or r["org_id"] not in schools:
+            continue
+        sign = UNIT_SIGNS.get(r["unit"], "")
+        out.append(
+            {
+                "kind": "below_norm",
+                "org_id": int(r["org_id"]),
+                "year": int(year),
+                "indicator": r["indicator"],
+                "name": r["name"],
+                "subject": r["subject"],
+                "grade": r["grade"],
+                "value": round(float(value), 1 if sign == "%" else 2),
+                "norm": round(float(norm), 1 if sign == "%" else 2),
+                "unit": sign,
+                "norm_label": r["norm_label"],
+                "source": "indicators",
+            }
+        )
+    return out
+
+
 def from_report(
     report: dict[str, Any],
     *,
@@ -339,6 +399,8 @@ def from_report(
         found.findings += weak
     if "high_share_mark2" in wanted:
         found.findings += high_share_mark2(report, year=work_year, org_ids=ids)
+    if "below_norm" in wanted:
+        found.findings += below_norm(report, year=year, org_ids=ids)
     return found
 
 

@@ -299,20 +299,41 @@ def risk_zone(f: dict[str, Any], ctx: Context) -> Draft:
     )
 
 
+def _ru_number(value: Any) -> str:
+    """A figure as Russian text: a decimal comma, no «,0» on whole numbers."""
+    if value is None:
+        return "—"
+    v = float(value)
+    return str(int(v)) if v.is_integer() else f"{v:g}".replace(".", ",")
+
+
 def below_norm(f: dict[str, Any], ctx: Context) -> Draft:
-    """Показатель ниже нормы. The school gets the indicator, its value and norm, and a
-    request for a plan to reach the norm (the shape of seed 000's improvement plan)."""
+    """Показатель ниже нормы. The school gets the indicator (with its subject and grade, if
+    the value is of one), its value and the norm someone set for it, and a request for a
+    plan to reach the norm (the shape of seed 000's improvement plan)."""
     unit = f.get("unit", "")
+    where = []
+    if f.get("subject"):
+        where.append(ctx.subject_name(str(f["subject"])))
+    if f.get("grade") is not None:
+        where.append(f"{int(f['grade'])} класс")
+    name = f["name"] + (f" ({', '.join(where)})" if where else "")
     text = (
-        f"Показатель «{f['name']}» за {_year_label(int(f['year']))}: {f.get('value')} {unit} при норме {f.get('norm')} {unit}.\n\n"
+        f"Показатель «{name}» за {_year_label(int(f['year']))}: {_ru_number(f.get('value'))} {unit} "
+        f"при норме {_ru_number(f.get('norm'))} {unit}.\n\n"
         "Рекомендуется разработать план по достижению нормы: пути решения проблемы, сроки, ответственные — "
         "и представить его в управление образования."
-    ).replace("  ", " ")
+    ).replace("  ", " ").replace(" .", ".")
+    key = str(f["indicator"])
+    if where:
+        key += f"|{f.get('subject') or ''}|{'' if f.get('grade') is None else int(f['grade'])}"
     return Draft(
-        title=f"Ниже нормы: {f['name']}"[:500],
+        title=f"Ниже нормы: {name}"[:500],
         text=text,
         addressee_group="администрация ОО",
-        key=str(f["indicator"]),
+        subject=str(f.get("subject") or ""),
+        grade=None if f.get("grade") is None else int(f["grade"]),
+        key=key,
     )
 
 
@@ -334,7 +355,9 @@ RULES: list[Rule] = [
          "ОО в зоне риска по методике анализа: в нижних 20 % муниципалитета по показателям оба "
          "года или в нижних 10 % один год из двух", risk_zone),
     Rule("below_norm", "below_norm", "Показатель ниже нормы",
-         "значение показателя хуже нормы", below_norm),
+         "значение показателя школы хуже нормы, установленной для него (норма показателя или "
+         "норма муниципалитета); группы меньше минимального размера показателя не оцениваются",
+         below_norm),
 ]
 RULES_BY_KIND = {r.kind: r for r in RULES}
 

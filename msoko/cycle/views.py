@@ -19,8 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from msoko.access import policy
 from msoko.access.audit import record
 from msoko.access.models import User
+from msoko.analysis import service as analysis_service
 from msoko.analysis.scope import AnalysisInputError
 from msoko.cycle import actions, effect, from_analysis, roadmap_io, rules, scope
 from msoko.cycle.directions import ensure_directions
@@ -403,7 +405,8 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "generate":
             # the analysis report of the user's territory, cut down to the schools they see
             try:
-                found = from_analysis.for_user(user, year, request.GET.get("territory"))
+                asked = request.POST.get("territory") or request.GET.get("territory")
+                found = from_analysis.for_user(user, year, asked)
             except AnalysisInputError as exc:
                 messages.error(request, f"Рекомендации не сформированы: {exc}")
             else:
@@ -428,6 +431,11 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             "years": list(AcademicYear.objects.order_by("-start_year").values_list("start_year", flat=True)),
             "rules": rules.RULES,
             "can_manage": scope.can_manage(user),
+            # a regional user picks the municipality whose analysis to turn into recommendations
+            "territories": list(
+                policy.visible_territories(user).filter(kind=Territory.Kind.MUNICIPALITY).order_by("name")
+            ),
+            "territory_id": getattr(analysis_service.territory_for(user), "pk", None),
         },
     )
 

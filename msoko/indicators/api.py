@@ -266,7 +266,7 @@ def readings(
         key = (row.indicator, row.level, row.entity, row.subject, row.grade, row.task)
         territory = geo.territory_of(row.level, entity)
         chain = [territory, geo.parent.get(territory) if territory else None, None]
-        norm_value, norm_label = _resolve_norm(
+        norm_value, norm_label, norm_set = _resolve_norm(
             spec, norms.get(row.indicator, []), chain, year, row, by_key_value, cur_all, geo
         )
         previous = prev_index.get(key)
@@ -302,6 +302,8 @@ def readings(
                 "batches": row.batches,
                 "run_id": None if pd.isna(row.run_id) else int(row.run_id),
                 "norm_label": norm_label,
+                # a norm someone set (a Norm row or the definition's), not the level above
+                "norm_set": norm_set and norm_value is not None,
                 "score": None if suppressed else peer_scores.get(key),
                 "history": [] if suppressed else history.get(key, []),
                 **reading,
@@ -353,9 +355,11 @@ def _resolve_norm(
     by_key_value: dict[tuple[Any, ...], Any],
     cur_all: pd.DataFrame,
     geo: _Geo,
-) -> tuple[float | None, str]:
-    """The norm of one value and where it comes from."""
+) -> tuple[float | None, str, bool]:
+    """The norm of one value, where it comes from, and whether it was set (a ``Norm`` row or
+    the definition's own norm) rather than taken from the level above for want of one."""
     picked = _pick_norm(norms, chain, year)
+    is_set = True
     if picked is not None:
         reference = picked.reference
         value = picked.value
@@ -367,8 +371,21 @@ def _resolve_norm(
         value = by_year.get(year, raw.get("value"))
         label = "норма по документу"
         if reference == "value" and value is None:
-            reference = "parent"
-            label = ""
+            reference, label, is_set = "parent", "", False
+    found, label = _reference_value(reference, value, label, spec, row, by_key_value, cur_all, geo)
+    return found, label, is_set
+
+
+def _reference_value(
+    reference: str,
+    value: Any,
+    label: str,
+    spec: dict[str, Any],
+    row: Any,
+    by_key_value: dict[tuple[Any, ...], Any],
+    cur_all: pd.DataFrame,
+    geo: _Geo,
+) -> tuple[float | None, str]:
     if reference == "value":
         return (None if value is None else float(value)), label
     dims = (row.subject, row.grade, row.task)
