@@ -129,5 +129,10 @@ def test_a_regional_analyst_picks_the_municipality(computed: Any) -> None:
     # the far school's 0 % of 4–5 and 100 % of «3»: its municipality's analysis only
     orgs = set(Recommendation.objects.filter(rule="below_norm").values_list("organisation_id", flat=True))
     assert orgs == {w.school_far.pk}
-    # a municipal specialist has one municipality: no picker
-    assert 'id="generate-territory"' not in client_for(w.bob).get("/cycle/recommendations/?year=2024").content.decode()
+    # a municipal specialist has one municipality: no picker, and asking for another is a 404
+    bob = client_for(w.bob)
+    assert 'id="generate-territory"' not in bob.get("/cycle/recommendations/?year=2024").content.decode()
+    before = Recommendation.objects.count()
+    resp = bob.post("/cycle/recommendations/?year=2024",
+                    {"action": "generate", "territory": str(w.other_municipality.pk)})
+    assert resp.status_code == 404 and Recommendation.objects.count() == before

@@ -386,6 +386,7 @@ def _reference_value(
     cur_all: pd.DataFrame,
     geo: _Geo,
 ) -> tuple[float | None, str]:
+    """The value a norm stands for (itself, or the values it refers to) and its label."""
     if reference == "value":
         return (None if value is None else float(value)), label
     dims = (row.subject, row.grade, row.task)

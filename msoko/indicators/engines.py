@@ -59,7 +59,8 @@ class DuckDBEngine:
             raw.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "_empty_{table}"')  # noqa: S608
 
     def register(self, name: str, table: pa.Table) -> None:
-        """A small table the queries read beside the facts (``compiler.TASK_MAXIMA``)."""
+        """A small table the queries read beside the facts (``compiler.TASK_MAXIMA``,
+        ``compiler.ORG_TERRITORY``)."""
         self.con.con.register(name, table)
 
     def execute(self, expr: ir.Table) -> pa.Table:
