@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pandas as pd
 import pytest
 from django.urls import reverse
 from lxml import html as lxml_html
@@ -475,3 +476,34 @@ def test_regional_analyst_sees_the_region_and_chooses_a_municipality(computed: A
     far_ru = line(far, "tp.oge_share2", "Русский язык", within='section[data-catalog="tpages"]')
     assert text(q(far_ru, "[data-value] .value")[0]) == "0,0 %"
     assert far_ru.get("data-colour") == "blue"
+
+
+def test_a_scoped_read_opens_only_its_parts(computed: Any) -> None:
+    """A read for school A needs its municipality's school part and the territories part:
+    with every other school part gone from disk, it returns exactly what it returned
+    before; a read of territory rows alone needs only the territories part."""
+    from pathlib import Path
+
+    from msoko.indicators import values
+    from msoko.indicators.models import ValueFile
+
+    w = computed
+    a_rows = values.read(org_ids=[w.school_a.pk], territory_ids=[w.municipality.pk], catalogs=["tpages"])
+    muni_rows = values.read(org_ids=None, territory_ids=None, catalogs=["tpages"], levels=["municipality"])
+    assert set(a_rows["level"]) == {"school", "municipality"} and len(muni_rows) > 0
+    assert set(a_rows.loc[a_rows["level"] == "school", "org_id"]) == {w.school_a.pk}
+    own = values.school_part(w.municipality.pk)
+    other_parts = ValueFile.objects.filter(is_active=True).exclude(part__in=[own, values.TERRITORIES])
+    assert other_parts.exists()  # the far school's municipality has a part of its own
+    for f in other_parts:
+        path = values.root() / f.path
+        path.rename(Path(str(path) + ".away"))
+    again = values.read(org_ids=[w.school_a.pk], territory_ids=[w.municipality.pk], catalogs=["tpages"])
+    pd.testing.assert_frame_equal(a_rows.reset_index(drop=True), again.reset_index(drop=True))
+    for f in ValueFile.objects.filter(is_active=True, part=own):
+        path = values.root() / f.path
+        path.rename(Path(str(path) + ".away"))
+    muni_again = values.read(org_ids=None, territory_ids=None, catalogs=["tpages"], levels=["municipality"])
+    pd.testing.assert_frame_equal(muni_rows.reset_index(drop=True), muni_again.reset_index(drop=True))
+    with pytest.raises(FileNotFoundError):  # a read of every school needs every part
+        values.read(org_ids=None, territory_ids=None, catalogs=["tpages"])

@@ -166,12 +166,20 @@ def read_parts(
     return _query(paths, where, frame=frame)
 
 
-def active_paths(catalogs: Iterable[str] | None = None, years: Iterable[int] | None = None) -> list[str]:
+def active_paths(
+    catalogs: Iterable[str] | None = None,
+    years: Iterable[int] | None = None,
+    parts: Iterable[str] | None = None,
+) -> list[str]:
+    """The active value files (of some catalogs, years and parts; files written before the
+    store had parts, part "", hold every row and are always included)."""
     qs = ValueFile.objects.filter(is_active=True)
     if catalogs is not None:
         qs = qs.filter(catalog__in=list(catalogs))
     if years is not None:
         qs = qs.filter(year__in=list(years))
+    if parts is not None:
+        qs = qs.filter(part__in=[*parts, ""])
     base = root()
     return [str(base / p) for p in qs.order_by("catalog", "year", "part").values_list("path", flat=True)]
 
@@ -233,4 +241,28 @@ def read(
     if levels is not None:
         where = where & f("level").isin(sorted(levels))
     wanted = None if columns is None else [c for c in COLUMNS if c in set(columns)]
-    return _query(active_paths(catalogs, years), where, columns=wanted, categorical=categorical)
+    paths = active_paths(catalogs, years, _parts(org_ids, levels))
+    return _query(paths, where, columns=wanted, categorical=categorical)
+
+
+def _parts(org_ids: Iterable[int] | None, levels: Iterable[str] | None) -> set[str] | None:
+    """The parts a read needs (``None``: every part): the territories part if territory
+    rows are read, and the school parts of the organisations' municipalities if school rows
+    are (a school's rows are in the part of the municipality it belonged to when last
+    computed)."""
+    wanted = None if levels is None else set(levels)
+    need_school = wanted is None or "school" in wanted
+    if need_school and org_ids is None:
+        return None
+    parts: set[str] = set()
+    if need_school:
+        from msoko.registry.models import Organisation
+
+        ids = sorted({int(i) for i in org_ids or ()})
+        parts |= {
+            school_part(t)
+            for t in Organisation.objects.filter(pk__in=ids).values_list("territory_id", flat=True).distinct()
+        }
+    if wanted is None or wanted - {"school"}:
+        parts.add(TERRITORIES)
+    return parts
