@@ -507,3 +507,30 @@ def test_a_scoped_read_opens_only_its_parts(computed: Any) -> None:
     pd.testing.assert_frame_equal(muni_rows.reset_index(drop=True), muni_again.reset_index(drop=True))
     with pytest.raises(FileNotFoundError):  # a read of every school needs every part
         values.read(org_ids=None, territory_ids=None, catalogs=["tpages"])
+
+
+@pytest.mark.parametrize("where", ["norm row", "definition"])
+def test_a_municipalitys_best_school_norm_is_read_from_its_schools(computed: Any, where: str) -> None:
+    """«The best organisation» as a municipality's norm: the highest school value of the
+    municipality (the mean ОГЭ mark is «higher is better»), per subject, taken from the
+    stored school rows — the only reading of a territory that needs school rows."""
+    from msoko.facts.store import OrgScope
+    from msoko.indicators import api, values
+    from msoko.indicators.models import IndicatorDefinition, Norm
+
+    w = computed
+    ind = IndicatorDefinition.objects.get(code="tp.oge_mean")
+    if where == "norm row":
+        Norm.objects.create(indicator=ind, reference=Norm.Reference.BEST_SCHOOL)
+    else:
+        ind.spec = {**ind.spec, "norm": {"reference": "best_school"}}
+        ind.save()
+    schools = values.read(org_ids=[w.school_a.pk, w.school_b.pk], territory_ids=[], indicators=["tp.oge_mean"],
+                          years=[2024], levels=["school"])
+    best = schools.groupby(schools["subject"].astype(str))["value"].max().to_dict()
+    assert best  # the municipality has school values to pick from
+    rows = api.readings(scope=OrgScope.of([w.school_a.pk, w.school_b.pk]), year=2024, codes=["tp.oge_mean"],
+                        level="municipality")
+    got = {r["subject"]: r["norm"] for r in rows if r["territory_id"] == w.municipality.pk}
+    assert got == pytest.approx(best)
+    assert {r["norm_label"] for r in rows} == {"лучшая организация"}

@@ -48,9 +48,12 @@ def visibility(scope: OrgScope | None) -> Visibility:
 
 
 def _normalise(df: pd.DataFrame) -> pd.DataFrame:
+    """Keys in one representation: text as plain Python strings ("" for none; the readings
+    loop over them, and iterating Arrow-backed strings costs several times more), grade
+    −1 for none, ``entity`` the organisation of a school row, else the territory."""
     df = df.copy()
-    df["subject"] = df["subject"].fillna("").astype(str)
-    df["task"] = df["task"].fillna("").astype(str)
+    for col in ("indicator", "level", "subject", "task"):
+        df[col] = pd.Series(df[col].astype("object").where(df[col].notna(), ""), index=df.index, dtype=object)
     df["grade"] = pd.to_numeric(df["grade"], errors="coerce").fillna(-1).astype("int64")
     df["year"] = df["year"].astype("int64")
     df["entity"] = np.where(df["level"] == "school", df["org_id"], df["territory_id"])
@@ -168,6 +171,15 @@ class _Geo:
         return None
 
 
+def _refers_to_best_school(defs: dict[str, IndicatorDefinition], norms: dict[str, list[Norm]]) -> bool:
+    """Whether any norm of these indicators is «the best organisation» (then a municipality's
+    norm needs its schools' values)."""
+    best = Norm.Reference.BEST_SCHOOL
+    return any((d.spec.get("norm") or {}).get("reference") == best for d in defs.values()) or any(
+        n.reference == best for rows in norms.values() for n in rows
+    )
+
+
 def _norm_rows(codes: list[str]) -> dict[str, list[Norm]]:
     out: dict[str, list[Norm]] = {}
     for norm in Norm.objects.filter(indicator__code__in=codes).select_related("indicator"):
@@ -212,13 +224,17 @@ def readings(
         visible = _of_breakdown(visible, breakdown)
     # everything of these indicators (unscoped) that can resolve a reference or rank a peer of
     # a visible row: every territory row, and the school rows of the municipalities whose
-    # schools or own rows are visible (a school's peers are its municipality's schools; a
-    # municipality's «best school» is one of its own). Only derived figures (a norm, a
-    # score) leave this function, never another school's row.
+    # schools are visible (a school's peers are its municipality's schools) — and of the
+    # visible municipalities when a norm is «the best organisation». Only derived figures
+    # (a norm, a score) leave this function, never another school's row.
     geo = _Geo()
+    norms = _norm_rows(code_list)
     munis = {
         geo.org_muni.get(int(e)) for e in visible.loc[visible["level"] == "school", "entity"].dropna()
-    } | {int(e) for e in visible.loc[visible["level"] == "municipality", "entity"].dropna()}
+    }
+    if _refers_to_best_school(defs, norms):
+        # a municipality's «best organisation» norm is one of its own schools
+        munis |= {int(e) for e in visible.loc[visible["level"] == "municipality", "entity"].dropna()}
     peer_orgs = [o for o, m in geo.org_muni.items() if m in munis]
     everything = _normalise(
         value_store.read(org_ids=peer_orgs, territory_ids=None, indicators=code_list)
@@ -257,7 +273,6 @@ def readings(
         ]
     )
     peer_scores = _peer_scores(cur_all, defs)
-    norms = _norm_rows(code_list)
     out: list[dict[str, Any]] = []
     for row in current.itertuples(index=False):
         d = defs[row.indicator]
