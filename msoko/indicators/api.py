@@ -68,9 +68,13 @@ def values_frame(
     years: Iterable[int] | None = None,
     level: str | None = None,
     catalogs: Iterable[str] | None = None,
+    breakdown: tuple[str | None, int | None, str | None] | None = None,
+    columns: Iterable[str] | None = None,
+    categorical: bool = False,
 ) -> pd.DataFrame:
     """Stored values (indicator, level, org_id, territory_id, year, subject, grade, task,
-    value, numerator, denominator, n, source, batches, run_id) that ``scope`` may read."""
+    value, numerator, denominator, n, source, batches, run_id, or only ``columns``) that
+    ``scope`` may read; ``breakdown`` and ``categorical`` as in ``values.read``."""
     vis = visibility(scope)
     return value_store.read(
         org_ids=vis.org_ids,
@@ -79,6 +83,9 @@ def values_frame(
         catalogs=list(catalogs) if catalogs is not None else None,
         years=list(years) if years is not None else None,
         levels=[level] if level else None,
+        breakdown=breakdown,
+        columns=columns,
+        categorical=categorical,
     )
 
 
@@ -215,7 +222,7 @@ def readings(
     if not defs:
         return []
     code_list = sorted(defs)
-    visible = _normalise(values_frame(code_list, scope=scope, level=level))
+    visible = _normalise(values_frame(code_list, scope=scope, level=level, breakdown=breakdown))
     if visible.empty:
         return []
     if entities is not None:
@@ -237,10 +244,14 @@ def readings(
         munis |= {int(e) for e in visible.loc[visible["level"] == "municipality", "entity"].dropna()}
     peer_orgs = [o for o, m in geo.org_muni.items() if m in munis]
     everything = _normalise(
-        value_store.read(org_ids=peer_orgs, territory_ids=None, indicators=code_list)
+        value_store.read(org_ids=peer_orgs, territory_ids=None, indicators=code_list, breakdown=breakdown)
         if peer_orgs
         else value_store.read(
-            org_ids=None, territory_ids=None, indicators=code_list, levels=["municipality", "region"]
+            org_ids=None,
+            territory_ids=None,
+            indicators=code_list,
+            levels=["municipality", "region"],
+            breakdown=breakdown,
         )
     )
     if breakdown is not None:

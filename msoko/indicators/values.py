@@ -223,11 +223,14 @@ def read(
     levels: Iterable[str] | None = None,
     columns: Iterable[str] | None = None,
     categorical: bool = False,
+    breakdown: tuple[str | None, int | None, str | None] | None = None,
 ) -> pd.DataFrame:
     """Stored values of the given organisations (school rows) and territories (territory
     rows); every column, or only ``columns``; text as strings or, with ``categorical``, as
-    categoricals (for reads of millions of rows). ``None`` means no restriction — only for
-    system code; pages pass what the access policy allows (see ``api.py``)."""
+    categoricals (for reads of millions of rows); with ``breakdown``, only the values of one
+    (subject, grade, task), ``None`` in it meaning «no such breakdown». ``None`` means no
+    restriction — only for system code; pages pass what the access policy allows (see
+    ``api.py``)."""
     f = ds.field
     school = f("level") == "school"
     if org_ids is not None:
@@ -240,6 +243,9 @@ def read(
         where = where & f("indicator").isin(sorted(indicators))
     if levels is not None:
         where = where & f("level").isin(sorted(levels))
+    if breakdown is not None:
+        for name, want in zip(("subject", "grade", "task"), breakdown, strict=True):
+            where = where & (f(name).is_null() if want is None or want == "" else f(name) == want)
     wanted = None if columns is None else [c for c in COLUMNS if c in set(columns)]
     paths = active_paths(catalogs, years, _parts(org_ids, levels))
     return _query(paths, where, columns=wanted, categorical=categorical)

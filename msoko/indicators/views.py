@@ -646,7 +646,9 @@ def breakdowns_of(
     the filter: without tasks first, then by subject name, grade and task number."""
     if not scope.org_ids or year is None:
         return []
-    frame = api.values_frame([code], scope=scope, years=[year])
+    frame = api.values_frame(
+        [code], scope=scope, years=[year], columns=["subject", "grade", "task"], categorical=True
+    ).drop_duplicates()
     subjects = subject_names()
     keys = {
         (
