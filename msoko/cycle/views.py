@@ -422,6 +422,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             sent = actions.send_recommendations(user=user, recommendations=list(recs.filter(pk__in=ids)))
             messages.success(request, f"Направлено в ОО: {sent}.")
         return redirect(f"{reverse('cycle:recommendations')}?year={year}")
+    can_manage = scope.can_manage(user)
     return render(
         request,
         "cycle/recommendations.html",
@@ -430,12 +431,14 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": list(AcademicYear.objects.order_by("-start_year").values_list("start_year", flat=True)),
             "rules": rules.RULES,
-            "can_manage": scope.can_manage(user),
+            "can_manage": can_manage,
             # a regional user picks the municipality whose analysis to turn into recommendations
             "territories": list(
                 policy.visible_territories(user).filter(kind=Territory.Kind.MUNICIPALITY).order_by("name")
-            ),
-            "territory_id": getattr(analysis_service.territory_for(user), "pk", None),
+            )
+            if can_manage
+            else [],
+            "territory_id": getattr(analysis_service.territory_for(user), "pk", None) if can_manage else None,
         },
     )
 

@@ -41,6 +41,7 @@ from msoko.facts import store
 from msoko.facts.models import FactFile, ImportBatch, MarkScale, TaskSpec
 from msoko.indicators import values as value_store
 from msoko.indicators.compiler import (
+    KEYS,
     ORG_TERRITORY,
     ORG_TERRITORY_SCHEMA,
     TASK_MAXIMA,
@@ -235,7 +236,7 @@ def _task_shares(frame: pd.DataFrame, *, per_task: bool) -> pd.DataFrame:
     breakdown, ``n`` is the number of participants: answers over the tasks of the work."""
     frame = frame[frame["denominator"].notna()]
     if not per_task:
-        work = [k for k in ("org_id", "year", "procedure", "subject", "grade") if k in frame.columns]
+        work = [k for k in KEYS if k in frame.columns]  # the work's keys, without the task
         tasks = frame.groupby(work, sort=False, observed=True, dropna=False)["task"].transform("count")
         frame = frame.assign(n=frame["n"] / tasks)
     return frame
@@ -495,10 +496,10 @@ def _sum_by_territory(school: pd.DataFrame, rollup: str) -> pd.DataFrame:
     con = _duckdb()
     con.register("_school_rows", rows)
     try:
+        keys = ", ".join(["territory_id", "year", *DIMS])
         out = con.execute(
-            f"SELECT territory_id, year, subject, grade, task, {numerator} AS numerator, "  # noqa: S608
-            f"{denominator} AS denominator, {n} AS n FROM _school_rows "
-            "WHERE territory_id IS NOT NULL GROUP BY territory_id, year, subject, grade, task"
+            f"SELECT {keys}, {numerator} AS numerator, {denominator} AS denominator, "  # noqa: S608
+            f"{n} AS n FROM _school_rows WHERE territory_id IS NOT NULL GROUP BY {keys}"
         ).to_arrow_table()
     finally:
         con.unregister("_school_rows")
