@@ -534,3 +534,61 @@ def test_a_municipalitys_best_school_norm_is_read_from_its_schools(computed: Any
     got = {r["subject"]: r["norm"] for r in rows if r["territory_id"] == w.municipality.pk}
     assert got == pytest.approx(best)
     assert {r["norm_label"] for r in rows} == {"лучшая организация"}
+
+
+def test_readings_show_a_school_only_her_rows_but_rank_her_among_her_peers(computed: Any) -> None:
+    """One read serves what a scope sees and the peers it is ranked among. School B's scope
+    sees B's rows and the rows of its municipality and region, nothing of A or of the far
+    school; yet B is scored against A (lower share of «2» is better): русский B 60 % against
+    A 25 % — the worst of the two, 0; математика B 20 % against A 0 % — 0 as well. Alone,
+    B would be the best of one: 100."""
+    from msoko.facts.store import OrgScope
+    from msoko.indicators import api
+
+    w = computed
+    rows = api.readings(scope=OrgScope.of([w.school_b.pk]), year=2024, codes=["tp.oge_share2"])
+    seen = {(r["level"], r["org_id"] if r["level"] == "school" else r["territory_id"]) for r in rows}
+    assert seen == {("school", w.school_b.pk), ("municipality", w.municipality.pk), ("region", w.region.pk)}
+    b = {r["subject"]: r for r in rows if r["level"] == "school"}
+    assert b["ru"]["value"] == pytest.approx(60.0) and b["math"]["value"] == pytest.approx(20.0)
+    assert b["ru"]["score"] == pytest.approx(0.0) and b["math"]["score"] == pytest.approx(0.0)
+    # the far school's municipality: its own row only for a scope that holds the far school
+    far = api.readings(scope=OrgScope.of([w.school_far.pk]), year=2024, codes=["tp.oge_share2"])
+    assert {(r["level"], r["org_id"]) for r in far if r["level"] == "school"} == {("school", w.school_far.pk)}
+    assert w.municipality.pk not in {r["territory_id"] for r in far if r["level"] == "municipality"}
+    # one school's rows (the profile): the same figures as in the municipality's list
+    one = api.readings(scope=OrgScope.of([w.school_a.pk, w.school_b.pk]), year=2024, codes=["tp.oge_share2"],
+                       level="school", entities=[w.school_b.pk])
+    assert {r["org_id"] for r in one} == {w.school_b.pk}
+    assert {r["subject"]: r["score"] for r in one} == {"ru": pytest.approx(0.0), "math": pytest.approx(0.0)}
+
+
+def test_a_read_of_some_indicators_opens_only_their_catalogs(computed: Any) -> None:
+    """Values of named indicators are read from their own catalog's files: with another
+    catalog's files gone from disk, the read returns exactly what it returned before."""
+    from pathlib import Path
+
+    from msoko.indicators import values
+    from msoko.indicators.catalog import load_text
+    from msoko.indicators.compute import compute
+    from msoko.indicators.models import ValueFile
+
+    load_text(
+        "catalog: tother\nname: Другой каталог\nindicators:\n"
+        "  - {code: to.oge_mean, name: Средняя отметка ОГЭ, unit: points, direction: higher, by: [subject],\n"
+        "     formula: {kind: mean, table: student_results, where: {procedure: OGE}, column: mark}}\n",
+        file_name="tother.yaml",
+        origin=Catalog.Origin.BUILTIN,
+    )
+    compute(catalogs=["tother"], years=[2023, 2024])
+    before = values.read(org_ids=None, territory_ids=None, indicators=["tp.oge_share2"])
+    assert len(before) > 0 and set(before["indicator"]) == {"tp.oge_share2"}
+    other = ValueFile.objects.filter(is_active=True, catalog="tother")
+    assert other.exists()
+    for f in other:
+        path = values.root() / f.path
+        path.rename(Path(str(path) + ".away"))
+    again = values.read(org_ids=None, territory_ids=None, indicators=["tp.oge_share2"])
+    pd.testing.assert_frame_equal(before.reset_index(drop=True), again.reset_index(drop=True))
+    with pytest.raises(FileNotFoundError):  # the other catalog's indicator needs its files
+        values.read(org_ids=None, territory_ids=None, indicators=["to.oge_mean"])

@@ -178,6 +178,41 @@ class _Geo:
         return None
 
 
+def _peer_municipalities(
+    vis: Visibility, geo: _Geo, level: str | None, entities: Iterable[int] | None, *, best: bool
+) -> set[int]:
+    """The municipalities whose school rows a reading needs: those of the schools it shows
+    (a school is ranked among its municipality's schools) and, when a norm is «the best
+    organisation», the municipalities it shows (their norm is one of their own schools)."""
+    wanted = None if entities is None else {int(e) for e in entities}
+    munis: set[int | None] = set()
+    if level in (None, "school"):
+        orgs = set(vis.org_ids if vis.org_ids is not None else geo.org_muni)
+        if wanted is not None and level == "school":
+            orgs &= wanted
+        munis |= {geo.org_muni.get(o) for o in orgs}
+    if best and level in (None, "municipality"):
+        all_munis = set(geo.org_muni.values()) | set(geo.parent)
+        shown = all_munis if vis.territory_ids is None else all_munis & vis.territory_ids
+        if wanted is not None and level == "municipality":
+            shown &= wanted
+        munis |= shown
+    return {m for m in munis if m is not None}
+
+
+def _visible(df: pd.DataFrame, vis: Visibility, level: str | None) -> pd.DataFrame:
+    """The rows of ``df`` a scope may read (as ``values.read`` filters them), of one level."""
+    school = (df["level"] == "school").to_numpy()
+    keep = np.ones(len(df), dtype=bool)
+    if vis.org_ids is not None:
+        keep &= ~school | df["org_id"].isin(list(vis.org_ids)).to_numpy()
+    if vis.territory_ids is not None:
+        keep &= school | df["territory_id"].isin(list(vis.territory_ids)).to_numpy()
+    if level:
+        keep &= (df["level"] == level).to_numpy()
+    return df[keep]
+
+
 def _refers_to_best_school(defs: dict[str, IndicatorDefinition], norms: dict[str, list[Norm]]) -> bool:
     """Whether any norm of these indicators is «the best organisation» (then a municipality's
     norm needs its schools' values)."""
@@ -222,27 +257,16 @@ def readings(
     if not defs:
         return []
     code_list = sorted(defs)
-    visible = _normalise(values_frame(code_list, scope=scope, level=level, breakdown=breakdown))
-    if visible.empty:
-        return []
-    if entities is not None:
-        visible = visible[visible["entity"].isin(list(entities))]
-    if breakdown is not None:
-        visible = _of_breakdown(visible, breakdown)
-    # everything of these indicators (unscoped) that can resolve a reference or rank a peer of
-    # a visible row: every territory row, and the school rows of the municipalities whose
-    # schools are visible (a school's peers are its municipality's schools) — and of the
-    # visible municipalities when a norm is «the best organisation». Only derived figures
-    # (a norm, a score) leave this function, never another school's row.
+    # one read of everything (unscoped) that can resolve a reference or rank a peer of a
+    # visible row: every territory row, and the school rows of the municipalities of the
+    # scope's schools (a school's peers are its municipality's schools; a municipality's
+    # «best organisation» norm is one of its own). The visible rows are filtered from it.
+    # Only derived figures (a norm, a score) leave this function, never another school's row.
+    vis = visibility(scope)
     geo = _Geo()
     norms = _norm_rows(code_list)
-    munis = {
-        geo.org_muni.get(int(e)) for e in visible.loc[visible["level"] == "school", "entity"].dropna()
-    }
-    if _refers_to_best_school(defs, norms):
-        # a municipality's «best organisation» norm is one of its own schools
-        munis |= {int(e) for e in visible.loc[visible["level"] == "municipality", "entity"].dropna()}
-    peer_orgs = [o for o, m in geo.org_muni.items() if m in munis]
+    munis = _peer_municipalities(vis, geo, level, entities, best=_refers_to_best_school(defs, norms))
+    peer_orgs = sorted(o for o, m in geo.org_muni.items() if m in munis)
     everything = _normalise(
         value_store.read(org_ids=peer_orgs, territory_ids=None, indicators=code_list, breakdown=breakdown)
         if peer_orgs
@@ -256,6 +280,11 @@ def readings(
     )
     if breakdown is not None:
         everything = _of_breakdown(everything, breakdown)
+    visible = _visible(everything, vis, level)
+    if visible.empty:
+        return []
+    if entities is not None:
+        visible = visible[visible["entity"].isin(list(entities))]
     current = visible[visible["year"] == year]
     # one pass over the rows in year order (a groupby-apply took a second for one page)
     history: dict[tuple[Any, ...], list[tuple[int, float | None]]] = {}

@@ -247,8 +247,21 @@ def read(
         for name, want in zip(("subject", "grade", "task"), breakdown, strict=True):
             where = where & (f(name).is_null() if want is None or want == "" else f(name) == want)
     wanted = None if columns is None else [c for c in COLUMNS if c in set(columns)]
+    if catalogs is None and indicators is not None:
+        catalogs = _catalogs_of(indicators)
     paths = active_paths(catalogs, years, _parts(org_ids, levels))
     return _query(paths, where, columns=wanted, categorical=categorical)
+
+
+def _catalogs_of(indicators: Iterable[str]) -> list[str]:
+    """The catalogs that hold ``indicators`` (a code is unique across catalogs): a read of a
+    few indicators opens only their catalogs' files (at region scale, opening every
+    catalog's hundreds of files cost most of a page's time)."""
+    from msoko.indicators.models import IndicatorDefinition
+
+    return sorted(
+        set(IndicatorDefinition.objects.filter(code__in=list(indicators)).values_list("catalog__code", flat=True))
+    )
 
 
 def _parts(org_ids: Iterable[int] | None, levels: Iterable[str] | None) -> set[str] | None:
