@@ -993,7 +993,9 @@ def _catalog_table(
                 frames[spec.code] = previous.get(spec.code, pd.DataFrame())
             continue
         if spec.kind in FACT_KINDS or spec.kind in {"form", "form_share"}:
-            new = (fact if spec.kind in FACT_KINDS else forms).get(spec.code, _empty_rows())
+            new = (fact if spec.kind in FACT_KINDS else forms).get(spec.code)
+            if new is None:
+                new = _empty_rows()
             other_munis = None
             if scope.incremental and spec.kind in FACT_KINDS:
                 # the other schools of the municipalities rewritten keep their stored rows;
