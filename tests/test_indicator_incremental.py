@@ -158,3 +158,53 @@ def test_one_schools_batch_recomputes_only_its_parts_and_equals_a_full_run(world
     # and the new batch changed something that the full run agrees with
     changed = incremental.merge(before, on=KEYS, how="left", suffixes=("", "_before"))
     assert (changed["value"] != changed["value_before"]).any()
+
+
+@pytest.mark.django_db
+def test_a_school_moved_to_another_municipality_makes_the_next_run_full(world: Any) -> None:
+    """School A1's rows sit in its municipality's part and in its municipality's sums. When
+    A1 moves to the neighbouring municipality, the recomputation its next batch triggers
+    cannot patch two parts in place: it runs in full, so that A1's rows move to the new
+    municipality's part, the old municipality's sums lose it, and nothing is counted
+    twice — exactly what a full run from scratch stores."""
+    from msoko.access.audit import DANGEROUS_unaudited
+    from msoko.indicators import values
+    from msoko.indicators.catalog import load_text
+    from msoko.indicators.compute import compute, recompute_after_batch
+    from tests.test_indicator_catalog_gia_vpr import seed_gia_vpr
+
+    load_text(MIXED_CATALOG, file_name="incremental_check.yaml")
+    seed_gia_vpr(world)
+    compute(years=[YEAR])
+    before = _stored()
+    a, old, new = world.school_a.pk, world.municipality.pk, world.other_municipality.pk
+
+    def vpr_results(frame: pd.DataFrame, level: str, entity: int) -> float:
+        column = "org_id" if level == "school" else "territory_id"
+        rows = frame[(frame["indicator"] == "ic.vpr_results") & (frame["level"] == level) & (frame[column] == entity)]
+        return float(rows["value"].sum())
+
+    a_before = vpr_results(before, "school", a)
+    old_before, new_before = vpr_results(before, "municipality", old), vpr_results(before, "municipality", new)
+    assert a_before > 0 and old_before > a_before  # the old municipality counts A1 and others
+
+    with DANGEROUS_unaudited():
+        world.school_a.territory = world.other_municipality
+        world.school_a.save()
+    result = recompute_after_batch(_new_batch_of_school_a(world))
+    assert result is not None
+    assert result.run.org_ids == []  # a full run, not one over A1's parts
+    moved = _stored()
+    a_rows = moved[(moved["level"] == "school") & (moved["org_id"] == a)]
+    assert len(a_rows) and set(a_rows["territory_id"]) == {new}
+    assert len(moved[(moved["level"] == "school")].drop_duplicates(KEYS)) == len(moved[moved["level"] == "school"])
+    # A1's four new pupils are counted once, in the new municipality; the old one lost A1
+    assert vpr_results(moved, "school", a) == a_before + 4
+    assert vpr_results(moved, "municipality", old) == old_before - a_before
+    assert vpr_results(moved, "municipality", new) == new_before + a_before + 4
+    # a read scoped to A1 finds its rows in the new municipality's part
+    scoped = values.read(org_ids=[a], territory_ids=[], indicators=["ic.vpr_results"], levels=["school"])
+    assert float(scoped["value"].sum()) == a_before + 4
+
+    compute(years=[YEAR])
+    pd.testing.assert_frame_equal(moved, _stored())

@@ -21,6 +21,7 @@ what one school's new batch affects, and nothing else.
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 import time
 from collections import defaultdict
@@ -108,6 +109,18 @@ class Geography:
                 if int(territory) in muni_region:
                     schools[muni_region[int(territory)]].add(int(pk))
         return cls(org_muni, muni_region, dict(schools))
+
+    def fingerprint(self) -> str:
+        """A hash of which municipality each organisation is in and which region each
+        municipality: a school's stored rows sit in its municipality's part, so a run over
+        some schools is safe only where this has not changed since the stored values."""
+        digest = hashlib.sha256()
+        for org, territory in sorted(self.org_municipality.items()):
+            digest.update(f"{org}:{territory};".encode())
+        digest.update(b"|")
+        for muni, region in sorted(self.municipality_region.items()):
+            digest.update(f"{muni}:{region};".encode())
+        return digest.hexdigest()
 
     def org_territory(self) -> pa.Table:
         """The organisations' municipalities, for the queries (``compiler.ORG_TERRITORY``)."""
@@ -800,6 +813,8 @@ def _compute(
         | _form_years()
     )
     orgs = sorted(int(o) for o in org_ids) if org_ids else None
+    geo = Geography.load()
+    fingerprint = geo.fingerprint()
     if orgs is not None:
         from msoko.indicators.models import ValueFile
 
@@ -810,10 +825,13 @@ def _compute(
         if (
             len(have) < len(specs_by_catalog) * len(all_years)
             or stored.filter(part="").exists()
+            or stored.exclude(run__geography=fingerprint).exists()
             or not all(incremental_ok(specs) for specs in specs_by_catalog.values())
         ):
             # nothing stored to take the other schools' rows from (or stored before the
-            # store had parts, or a catalog that cannot be recomputed in part): everything
+            # store had parts, or when a school was in another municipality — its rows sit
+            # in that municipality's part and in its sums —, or a catalog that cannot be
+            # recomputed in part): everything
             orgs = None
     run = ComputationRun.objects.create(
         engine=eng.name,
@@ -821,10 +839,10 @@ def _compute(
         catalogs=sorted(specs_by_catalog),
         years=all_years,
         org_ids=orgs or [],
+        geography=fingerprint,
         started_by=user if getattr(user, "is_authenticated", False) else None,
     )
     try:
-        geo = Geography.load()
         every = [s for specs in specs_by_catalog.values() for s in specs]
         scope = Scope(
             orgs,

@@ -231,6 +231,9 @@ class ComputationRun(models.Model):
         "организации (пусто — все)", default=list, blank=True
     )
     batches = models.JSONField("прочитанные пакеты загрузки", default=list, blank=True)
+    # which municipality each organisation was in when the run placed its rows (a hash):
+    # a run over some organisations is full when it changed since the stored values
+    geography = models.CharField("отпечаток территориального деления", max_length=64, blank=True)
     rows = models.PositiveBigIntegerField("значений", default=0)
     seconds = models.FloatField("секунд", null=True, blank=True)
     error = models.TextField("ошибка", blank=True)
