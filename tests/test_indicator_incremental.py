@@ -208,3 +208,49 @@ def test_a_school_moved_to_another_municipality_makes_the_next_run_full(world: A
 
     compute(years=[YEAR])
     pd.testing.assert_frame_equal(moved, _stored())
+
+
+@pytest.mark.django_db(transaction=True)  # a job closes the connection, as the worker does
+def test_moving_a_school_queues_a_full_recomputation(world: Any) -> None:
+    """An administrator moves school A1 to the neighbouring municipality: one background
+    recomputation is queued in her name (a second change before it starts adds none, a
+    change of the name adds none); it runs in full and places A1's rows in the new
+    municipality's part, where a read scoped to A1 finds them."""
+    from msoko.access.audit import acting_as
+    from msoko.access.models import User
+    from msoko.indicators import registry_watch, values
+    from msoko.indicators.catalog import load_text
+    from msoko.indicators.compute import compute
+    from msoko.indicators.models import ComputationRun
+    from msoko.jobs.models import Job
+    from msoko.jobs.queue import execute
+    from tests.test_indicator_catalog_gia_vpr import seed_gia_vpr
+
+    load_text(MIXED_CATALOG, file_name="incremental_check.yaml")
+    seed_gia_vpr(world)
+    compute(years=[YEAR])
+    a = world.school_a
+    a_rows = values.read(org_ids=[a.pk], territory_ids=[], indicators=["ic.vpr_results"], levels=["school"])
+    assert len(a_rows) and set(a_rows["territory_id"]) == {world.municipality.pk}
+    admin = User.objects.create_superuser("root", password="x")  # noqa: S106 - a test password
+    with acting_as(admin):
+        a.short_name = "МБОУ СОШ № 1 (новое имя)"
+        a.save()
+    assert not Job.objects.filter(title=registry_watch.TITLE).exists()
+    with acting_as(admin):
+        a.territory = world.other_municipality
+        a.save()
+        world.school_b.territory = world.other_municipality
+        world.school_b.save()
+    job = Job.objects.get(title=registry_watch.TITLE)
+    assert job.status == Job.Status.QUEUED and job.created_by == admin
+    # until it runs, a read scoped to A1's new municipality does not find A1's rows
+    assert values.read(org_ids=[a.pk], territory_ids=[], indicators=["ic.vpr_results"], levels=["school"]).empty
+    execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE, job.message
+    run = ComputationRun.objects.latest("pk")
+    assert run.trigger == "registry" and run.org_ids == [] and run.started_by == admin
+    moved = values.read(org_ids=[a.pk], territory_ids=[], indicators=["ic.vpr_results"], levels=["school"])
+    assert set(moved["territory_id"]) == {world.other_municipality.pk}
+    assert sorted(moved["value"]) == sorted(a_rows["value"])

@@ -41,6 +41,11 @@ def acting_as(user: Any = None, label: str = "") -> Iterator[None]:
         _label.reset(t2)
 
 
+def current_actor() -> Any:
+    """The user changes are attributed to now (``None``: the system or a script)."""
+    return _actor.get()
+
+
 @contextlib.contextmanager
 def DANGEROUS_unaudited() -> Iterator[None]:  # noqa: N802 - the name is the warning
     """Silence per-row audit inside the block. The caller must ``record`` one BULK row."""

@@ -25,3 +25,6 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_catalogs, sender=self)
+        from msoko.indicators import registry_watch
+
+        registry_watch.connect()

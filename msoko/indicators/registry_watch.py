@@ -1,0 +1,67 @@
+"""A school moved to another municipality (or a municipality to another region) queues a
+full recomputation of the indicator values.
+
+A school's stored rows sit in its municipality's part of the value store and in its
+municipality's sums; until the values are recomputed, a read of its new municipality does
+not find them. The next run after such a change is full in any case (``compute`` compares
+the fingerprint of the territorial division); this starts it at once, as a background job
+of whoever made the change (a change made without a user — a script — leaves it to the
+next run).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from msoko.access import audit
+
+log = logging.getLogger("msoko.indicators")
+TITLE = "Пересчёт показателей после изменения территориального деления"
+
+
+def _before(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw or instance.pk is None:
+        return
+    field = "territory_id" if sender.__name__ == "Organisation" else "parent_id"
+    old = sender._default_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
+    instance._placed_under = old  # noqa: SLF001 - compared in _after
+
+
+def _after(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if raw or created:
+        return
+    field = "territory_id" if sender.__name__ == "Organisation" else "parent_id"
+    if getattr(instance, "_placed_under", None) == getattr(instance, field):
+        return
+    user = audit.current_actor()  # who made the change, as the audit log records it
+    transaction.on_commit(lambda: _start(user))
+
+
+def _start(user: Any) -> None:
+    from msoko.indicators.models import ValueFile
+    from msoko.indicators.views import COMPUTE_HANDLER
+    from msoko.jobs.models import Job
+    from msoko.jobs.queue import start_job
+
+    if not ValueFile.objects.filter(is_active=True).exists():
+        return  # nothing computed yet: nothing misplaced
+    if user is None or not getattr(user, "pk", None):
+        log.info("Территориальное деление изменено без пользователя: показатели пересчитает следующий расчёт")
+        return
+    if Job.objects.filter(handler=COMPUTE_HANDLER, status=Job.Status.QUEUED, title=TITLE).exists():
+        return  # one queued recomputation serves every change before it starts
+    start_job(handler=COMPUTE_HANDLER, title=TITLE, params={"catalogs": None, "years": None, "trigger": "registry"},
+              user=user)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_save, pre_save
+
+    from msoko.registry.models import Organisation, Territory
+
+    for model in (Organisation, Territory):
+        pre_save.connect(_before, sender=model, dispatch_uid=f"msoko_placement_before_{model.__name__}")
+        post_save.connect(_after, sender=model, dispatch_uid=f"msoko_placement_after_{model.__name__}")
