@@ -244,7 +244,10 @@ def scan(
     ids = sorted(scope.org_ids)
     if not ids:
         return t.filter(ibis.literal(False))
-    return t.filter(t.org_id.isin(ids))
+    # the organisations as a small table (``org_id IN (SELECT …)``): a region's thousand ids
+    # as literals made every query's compilation take a tenth of a second or more
+    allowed = ibis.memtable(pa.table({"org_id": pa.array(ids, pa.int64())}))
+    return t.filter(t.org_id.isin(allowed.org_id))
 
 
 def DANGEROUS_scan_all(  # noqa: N802 - the name is the warning
