@@ -141,6 +141,7 @@ def main() -> None:
     bench._django(data_dir)
     if args.phase:
         result = PHASES[args.phase]()
+        result["peak_rss_mib"] = round(bench._rss_mib(), 1)
         print(json.dumps(result, default=str))
         return
     built = bench.generate(args.size)
@@ -148,27 +149,37 @@ def main() -> None:
     # the headline first: it defines the catalog and stores the values the others read
     for name in ("headline", "scan", "floor", "task_sums"):
         figures[name] = _run(name, data_dir)
-    figures.update(figures.pop("floor"))
+    parts = figures.pop("floor")
+    floor_rss = parts.pop("peak_rss_mib")  # the three parts share one process
+    figures.update(parts)
     scan = figures["scan"]["seconds"]
     floor = figures["queries"]["seconds"] + figures["persist"]["seconds"] + figures["read_back"]["seconds"]
     print(f"Region: {bench.SCHOOLS} schools, {built['students']:,} students; "
           f"{built['task_rows']:,} task-score rows + {built['result_rows']:,} result rows")
-    print(f"{'part':44} {'time, s':>8} {'× scan':>7}")
+    fact_rows = built["task_rows"] + built["result_rows"]
+    values = figures["persist"]["rows"]
+    print(f"{'part':46} {'time, s':>8} {'rows/s':>13} {'peak RSS, MiB':>14} {'× scan':>7}")
     lines = [
-        ("plain scan (baseline)", scan),
-        ("queries of the headline catalog, to Arrow", figures["queries"]["seconds"]),
-        ("writing its values (store layout, 8 threads)", figures["persist"]["seconds"]),
-        ("reading them back + year-over-year change", figures["read_back"]["seconds"]),
-        ("floor: the three above", floor),
-        ("the whole headline (as indicators.py)", figures["headline"]["seconds"]),
-        ("post-processing (headline − floor)", figures["headline"]["seconds"] - floor),
-        ("task sums kept per batch: building them", figures["task_sums"]["seconds"]),
-        ("task query over those sums", figures["task_sums"]["query_s"]),
+        ("plain scan (baseline)", scan, fact_rows, figures["scan"]["peak_rss_mib"]),
+        ("queries of the headline catalog, to Arrow", figures["queries"]["seconds"], fact_rows, floor_rss),
+        ("writing its values (store layout, 8 threads)", figures["persist"]["seconds"], values, floor_rss),
+        ("reading them back + year-over-year change", figures["read_back"]["seconds"],
+         figures["read_back"]["rows"], floor_rss),
+        ("floor: the three above", floor, fact_rows, floor_rss),
+        ("the whole headline (as indicators.py)", figures["headline"]["seconds"], fact_rows,
+         figures["headline"]["peak_rss_mib"]),
+        ("post-processing (headline − floor)", figures["headline"]["seconds"] - floor, None, None),
+        ("task sums kept per batch: building them", figures["task_sums"]["seconds"], built["task_rows"],
+         figures["task_sums"]["peak_rss_mib"]),
+        ("task query over those sums", figures["task_sums"]["query_s"], figures["task_sums"]["rows"],
+         figures["task_sums"]["peak_rss_mib"]),
     ]
-    for name, seconds in lines:
-        print(f"{name:44} {seconds:8.2f} {seconds / scan:6.2f}×")
+    for name, seconds, n, rss in lines:
+        rate = f"{n / seconds:,.0f}" if n and seconds > 0 else "—"
+        memory = f"{rss:,.0f}" if rss else "—"
+        print(f"{name:46} {seconds:8.2f} {rate:>13} {memory:>14} {seconds / scan:6.2f}×")
     print(json.dumps({
-        "fact_rows": built["task_rows"] + built["result_rows"],
+        "fact_rows": fact_rows,
         "scan_s": round(scan, 2),
         "queries_s": round(figures["queries"]["seconds"], 2),
         "persist_s": round(figures["persist"]["seconds"], 2),
@@ -179,6 +190,7 @@ def main() -> None:
         "headline_to_scan_ratio": round(figures["headline"]["seconds"] / scan, 2),
         "task_sums_build_s": round(figures["task_sums"]["seconds"], 2),
         "task_query_on_sums_s": round(figures["task_sums"]["query_s"], 2),
+        "peak_rss_mib": max(floor_rss, *(figures[p]["peak_rss_mib"] for p in ("headline", "scan", "task_sums"))),
     }))
 
 
