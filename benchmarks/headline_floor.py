@@ -148,7 +148,7 @@ def main() -> None:
     figures: dict[str, dict[str, Any]] = {}
     # the headline first: it defines the catalog and stores the values the others read
     for name in ("headline", "scan", "floor", "task_sums"):
-        figures[name] = _run(name, data_dir)
+        figures[name] = bench.run_phase(name, data_dir, script=__file__)
     parts = figures.pop("floor")
     floor_rss = parts.pop("peak_rss_mib")  # the three parts share one process
     figures.update(parts)
@@ -192,19 +192,6 @@ def main() -> None:
         "task_query_on_sums_s": round(figures["task_sums"]["query_s"], 2),
         "peak_rss_mib": max(floor_rss, *(figures[p]["peak_rss_mib"] for p in ("headline", "scan", "task_sums"))),
     }))
-
-
-def _run(name: str, data_dir: str) -> dict[str, Any]:
-    import subprocess
-
-    out = subprocess.run(  # noqa: S603 - our own script
-        [sys.executable, __file__, "--phase", name, "--keep", data_dir],
-        capture_output=True, text=True, check=False,
-    )
-    if out.returncode != 0:
-        sys.stderr.write(out.stdout + out.stderr)
-        raise SystemExit(f"phase {name} failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -374,9 +374,11 @@ PHASES = {
 }
 
 
-def run_phase(name: str, data_dir: str) -> dict[str, Any]:
+def run_phase(name: str, data_dir: str, script: str = __file__) -> dict[str, Any]:
+    """One phase of ``script`` (this benchmark, or another that reuses its region) in a
+    fresh process, so that its peak memory is its own."""
     out = subprocess.run(  # noqa: S603 - our own script
-        [sys.executable, __file__, "--phase", name, "--keep", data_dir],
+        [sys.executable, script, "--phase", name, "--keep", data_dir],
         capture_output=True, text=True, check=False,
     )
     if out.returncode != 0:

@@ -20,21 +20,21 @@ from msoko.access import audit
 
 log = logging.getLogger("msoko.indicators")
 TITLE = "Пересчёт показателей после изменения территориального деления"
+# the field that places each model in the territorial division
+PLACED_BY = {"Organisation": "territory_id", "Territory": "parent_id"}
 
 
 def _before(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if raw or instance.pk is None:
         return
-    field = "territory_id" if sender.__name__ == "Organisation" else "parent_id"
-    old = sender._default_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
+    old = sender._default_manager.filter(pk=instance.pk).values_list(PLACED_BY[sender.__name__], flat=True).first()
     instance._placed_under = old  # noqa: SLF001 - compared in _after
 
 
 def _after(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw or created:
         return
-    field = "territory_id" if sender.__name__ == "Organisation" else "parent_id"
-    if getattr(instance, "_placed_under", None) == getattr(instance, field):
+    if getattr(instance, "_placed_under", None) == getattr(instance, PLACED_BY[sender.__name__]):
         return
     user = audit.current_actor()  # who made the change, as the audit log records it
     transaction.on_commit(lambda: _start(user))
