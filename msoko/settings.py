@@ -181,8 +181,15 @@ HUEY = {
     "consumer": {"workers": 1, "worker_type": "thread", "periodic": False},
 }
 UPLOAD_DIR = DATA_DIR / "uploads"
+# The largest file the web upload accepts, in megabytes (refused before it is stored).
+MSOKO_MAX_UPLOAD_MB = int(os.environ.get("MSOKO_MAX_UPLOAD_MB", "200"))
+# Form fields other than files stay small; an uploaded file above 2.5 MB is streamed to a
+# temporary file on disk, never held in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+# ``msoko migrate`` adds the reference data a fresh installation needs (procedures,
+# subjects, academic years around today, default scales); "0" turns that off.
+MSOKO_REFERENCE_ON_MIGRATE = os.environ.get("MSOKO_REFERENCE_ON_MIGRATE", "1") != "0"
 
 EMAIL_BACKEND = os.environ.get(
     "MSOKO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

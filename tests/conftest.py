@@ -27,6 +27,14 @@ os.environ.setdefault(
 PASSWORD = "Pa55-word-for-tests"
 
 
+def pytest_configure(config: Any) -> None:
+    """The tests build their own world: ``migrate`` (and a transactional test's flush) adds
+    no reference data here; tests/test_setup.py turns it on where it is the subject."""
+    from django.conf import settings
+
+    settings.MSOKO_REFERENCE_ON_MIGRATE = False
+
+
 @dataclass
 class World:
     region: Any

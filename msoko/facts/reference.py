@@ -2,11 +2,19 @@
 
 Scales change every year and differ by region: these are defaults, editable in the admin
 («Шкалы перевода и пороги»). Sources are named on each scale row.
+
+``msoko migrate`` leaves them in place (:func:`reference_after_migrate`, a ``post_migrate``
+handler rather than a data migration: the academic years depend on today's date), and an
+import may create a missing academic year on request (:func:`ensure_year`).
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+import dataclasses
+import datetime
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from msoko.facts.models import MarkScale, Procedure
 from msoko.registry.models import AcademicYear, Subject
@@ -167,3 +175,149 @@ def ensure_default_scales(year: AcademicYear) -> None:
             mark_cuts={"3": c3, "4": c4, "5": c5},
             source=VPR_SOURCE,
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Academic years: the range every entry point accepts, and the years a fresh installation has.
+
+FIRST_YEAR = 2000  # the earliest academic year msoko accepts (2000/2001)
+YEARS_BEFORE = 5  # a fresh installation has five years before the current one...
+YEARS_AFTER = 1  # ...and the next one
+
+
+def current_start_year(today: datetime.date | None = None) -> int:
+    """The academic year under way on ``today``: years start on 1 September."""
+    today = today or datetime.date.today()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def year_range(today: datetime.date | None = None) -> tuple[int, int]:
+    """The first and last start years accepted by the import, the command line and every
+    page: 2000/2001 up to the year after the current one."""
+    return FIRST_YEAR, current_start_year(today) + YEARS_AFTER
+
+
+def year_label(start_year: int) -> str:
+    return f"{start_year}/{start_year + 1}"
+
+
+def year_problem(start_year: int, today: datetime.date | None = None) -> str | None:
+    """Why ``start_year`` cannot be used (None when it can): a year already in the registry
+    is always usable (someone entered it deliberately); another one must be in the range."""
+    if AcademicYear.objects.filter(start_year=start_year).exists():
+        return None
+    first, last = year_range(today)
+    if first <= start_year <= last:
+        return None
+    return (
+        f"учебный год «{start_year}» вне допустимого диапазона: "
+        f"от {year_label(first)} до {year_label(last)} (год указывается по году начала: "
+        f"{last - 1} — это {year_label(last - 1)})"
+    )
+
+
+def parse_year(text: str) -> int:
+    """«2024», «2024/2025» or «2024-2025» → 2024; ValueError with a Russian message otherwise."""
+    value = str(text).strip()
+    parts = [p.strip() for p in value.replace("-", "/").replace("–", "/").split("/")]
+    if len(parts) in (1, 2) and all(p.isdigit() and len(p) == 4 for p in parts):
+        start = int(parts[0])
+        if len(parts) == 1 or int(parts[1]) == start + 1:
+            return start
+    raise ValueError(f"учебный год «{value}» не распознан: укажите год начала (2024) или «2024/2025»")
+
+
+def _new_year(start_year: int, *, is_current: bool) -> AcademicYear:
+    return AcademicYear.objects.create(
+        start_year=start_year,
+        starts_on=datetime.date(start_year, 9, 1),
+        ends_on=datetime.date(start_year + 1, 8, 31),
+        is_current=is_current,
+    )
+
+
+@transaction.atomic
+def ensure_year(start_year: int, today: datetime.date | None = None) -> tuple[AcademicYear, bool]:
+    """The academic year starting in ``start_year``, created (with the default scales of its
+    procedures) when missing: what ``msoko import --create-year`` and the web upload's
+    «Создать учебный год, если его нет» do, once per year found in a file. Returns the year
+    and whether it was created; ValueError (Russian) for a year outside :func:`year_range`."""
+    year = AcademicYear.objects.filter(start_year=start_year).first()
+    if year is not None:
+        return year, False
+    problem = year_problem(start_year, today)
+    if problem:
+        raise ValueError(problem)
+    ensure_reference_data([])  # procedures and subjects, which the scales refer to
+    year = _new_year(start_year, is_current=False)
+    ensure_default_scales(year)
+    return year, True
+
+
+@dataclasses.dataclass
+class InstallationReference:
+    """What :func:`ensure_installation_reference` found and added."""
+
+    procedures: int = 0
+    subjects: int = 0
+    years: list[int] = dataclasses.field(default_factory=list)
+    created_years: list[int] = dataclasses.field(default_factory=list)
+    current: int | None = None
+    scales: int = 0
+    created_scales: int = 0
+
+
+@transaction.atomic
+def ensure_installation_reference(today: datetime.date | None = None) -> InstallationReference:
+    """Reference data a fresh installation needs before its first file: procedures,
+    subjects, the academic years around ``today`` (five before the current one through the
+    next one) and the default scales of those years, with their sources.
+
+    Idempotent, and it only adds: what exists is never changed. A year that already has
+    any scale gets none (a scale a user removed is not brought back); the current year is
+    flagged only when no year is (a user's choice of the current year stands)."""
+    ensure_reference_data([])
+    current = current_start_year(today)
+    none_current = not AcademicYear.objects.filter(is_current=True).exists()
+    report = InstallationReference()
+    for start in range(current - YEARS_BEFORE, current + YEARS_AFTER + 1):
+        year = AcademicYear.objects.filter(start_year=start).first()
+        if year is None:
+            year = _new_year(start, is_current=none_current and start == current)
+            report.created_years.append(start)
+        elif none_current and start == current:
+            year.is_current = True
+            year.save(update_fields=["is_current"])
+        if not MarkScale.objects.filter(year=year).exists():
+            before = MarkScale.objects.count()
+            ensure_default_scales(year)
+            report.created_scales += MarkScale.objects.count() - before
+    report.procedures = Procedure.objects.count()
+    report.subjects = Subject.objects.count()
+    report.years = list(AcademicYear.objects.values_list("start_year", flat=True))
+    flagged = AcademicYear.objects.filter(is_current=True).first()
+    report.current = flagged.start_year if flagged is not None else None
+    report.scales = MarkScale.objects.count()
+    return report
+
+
+REFERENCE_TABLES = ("facts_procedure", "facts_markscale", "registry_academicyear", "registry_subject")
+
+
+def reference_after_migrate(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """``post_migrate`` of the facts app: ``msoko migrate`` leaves a ready installation.
+
+    Off when ``MSOKO_REFERENCE_ON_MIGRATE`` is false (the test suite builds its own world);
+    skipped when the tables are not there yet (a partial ``migrate APP N``)."""
+    from django.conf import settings
+    from django.db import connections
+
+    from msoko.access.audit import acting_as
+
+    if not getattr(settings, "MSOKO_REFERENCE_ON_MIGRATE", True) or using != DEFAULT_DB_ALIAS:
+        return
+    tables = set(connections[using].introspection.table_names())
+    if not set(REFERENCE_TABLES) <= tables:
+        return
+    with acting_as(None, "msoko migrate: начальные справочники"):
+        ensure_installation_reference()
