@@ -15,6 +15,7 @@ import datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import timezone
 
 from msoko.facts.models import MarkScale, Procedure
 from msoko.registry.models import AcademicYear, Subject
@@ -187,7 +188,7 @@ YEARS_AFTER = 1  # ...and the next one
 
 def current_start_year(today: datetime.date | None = None) -> int:
     """The academic year under way on ``today``: years start on 1 September."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     return today.year if today.month >= 9 else today.year - 1
 
 

@@ -527,7 +527,7 @@ def build_student_kind(ctx: Ctx, p: Parsed) -> dict[str, pa.Table]:
         if need_subject:
             missing = pd_isnull(p.subject)
             if missing.any():
-                ctx.problems.add_rows(missing, "не указан предмет (столбец «Предмет» или параметр --subject)",
+                ctx.problems.add_rows(missing, "не указан предмет (ни в столбце «Предмет», ни в параметрах загрузки)",
                                       rows=p.rows, column="Предмет")
         primary = v.get("primary_score")
         tasks = p.tasks
@@ -767,10 +767,26 @@ def _matched_students(students: set[str], exclude_batch: int | None) -> int:
     return len(seen)
 
 
-def _resolve_year(year: int | None) -> AcademicYear | None:
+def _resolve_year(year: int | None, probs: Problems, *, create: bool = False) -> tuple[AcademicYear | None, str]:
+    """The import's academic year, or why there is none. A year missing from the registry
+    is created on request (``create_year``) when within the accepted range
+    (``msoko.facts.reference.year_range``); the message names no command-line flag or
+    checkbox: the caller says how to ask (``--create-year``, the web upload's checkbox)."""
+    from msoko.facts.reference import ensure_year, year_label, year_problem
+
     if year is None:
-        return AcademicYear.objects.filter(is_current=True).first()
-    return AcademicYear.objects.filter(start_year=year).first()
+        current = AcademicYear.objects.filter(is_current=True).first()
+        return current, "" if current else "текущий учебный год не отмечен в справочнике «Учебные годы»: укажите учебный год"
+    problem = year_problem(year)
+    if problem:
+        return None, problem
+    ay = AcademicYear.objects.filter(start_year=year).first()
+    if ay is None and create:
+        ay, _created = ensure_year(year)
+        probs.add(f"учебный год {year_label(year)} заведён в справочнике «Учебные годы» (со шкалами по умолчанию)", error=False)
+    if ay is None:
+        return None, f"учебный год {year_label(year)} не заведён в справочнике «Учебные годы»; его можно завести при загрузке"
+    return ay, ""
 
 
 def run_import(
@@ -787,8 +803,10 @@ def run_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     file_name: str | None = None,
+    create_year: bool = False,
 ) -> ImportResult:
-    """Import one file of ``kind``. Nothing is written when any error is found."""
+    """Import one file of ``kind``. Nothing is written when any error is found.
+    ``create_year``: a year missing from the registry is created (already by the check)."""
     path = Path(path)
     name = file_name or path.name
     result = ImportResult("errors", kind, name)
@@ -805,11 +823,11 @@ def run_import(
     if k.procedure and procedure and proc_code != k.procedure:
         probs.add(f"для вида «{k.title}» процедура всегда {k.procedure}")
     if not k.procedure and k.procedures and proc_code not in k.procedures:
-        probs.add(f"укажите процедуру (--procedure): одну из {', '.join(k.procedures)}")
+        probs.add(f"укажите процедуру: одну из {', '.join(k.procedures)}")
     proc = Procedure.objects.filter(code=proc_code).first() if proc_code else None
-    ay = _resolve_year(year)
+    ay, year_error = _resolve_year(year, probs, create=create_year)
     if ay is None and kind not in ("staff",):
-        probs.add(f"учебный год {year or 'текущий'} не заведён в справочнике «Учебные годы»")
+        probs.add(year_error)
     if probs.has_errors:
         return result
     try:

@@ -46,7 +46,7 @@ def collect(ctx: Ctx, p: Parsed) -> None:
     if ctx.kind.code == "task_spec":
         missing = [r["_row"] for r in ctx.registry_rows[-p.n:] if not r["subject"]]
         for r in missing[:1000]:
-            ctx.problems.add("не указан предмет (столбец «Предмет» или параметр --subject)", row=r, column="Предмет")
+            ctx.problems.add("не указан предмет (ни в столбце «Предмет», ни в параметрах загрузки)", row=r, column="Предмет")
         seen: dict[tuple[Any, ...], int] = {}
         for r in ctx.registry_rows:
             key = (r["subject"], r["grade"], str(r["number"]))

@@ -10,9 +10,11 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from msoko.access import policy
@@ -31,11 +33,15 @@ ALLOWED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
 
 
 def can_upload(user: Any) -> bool:
-    """Territory specialists and analysts load files for the organisations they may edit."""
+    """Territory specialists and analysts load files for the organisations they may edit;
+    the technical administrator always (a fresh installation's first file is its list of
+    organisations, when there are none yet)."""
     return bool(
         user.is_authenticated
-        and (user.is_superuser or user.role in UPLOAD_ROLES)
-        and policy.editable_organisations(user).exists()
+        and (
+            user.is_superuser
+            or (user.role in UPLOAD_ROLES and policy.editable_organisations(user).exists())
+        )
     )
 
 
@@ -44,15 +50,56 @@ def _require_uploader(request: HttpRequest) -> None:
         raise Http404("Страница не найдена")
 
 
+def max_upload_bytes() -> int:
+    """The upload size limit (``MSOKO_MAX_UPLOAD_MB``, 200 MB unless set)."""
+    return int(getattr(settings, "MSOKO_MAX_UPLOAD_MB", 200)) * 1024 * 1024
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".replace(".", ",")
+
+
+def too_large_message(size: int | None = None) -> str:
+    limit = getattr(settings, "MSOKO_MAX_UPLOAD_MB", 200)
+    given = f" ({_mb(size)} МБ)" if size else ""
+    return (
+        f"Файл слишком большой{given}: можно загрузить не больше {limit} МБ. Разделите его на "
+        "части (например, по муниципалитетам или предметам) или попросите технического "
+        "администратора увеличить предел."
+    )
+
+
+def year_choices() -> list[tuple[int, str]]:
+    """Every year of the registry and every year of the accepted range, newest first; a year
+    not yet in the registry says so (the checkbox below creates it)."""
+    from msoko.facts.reference import year_label, year_range
+
+    known = set(AcademicYear.objects.values_list("start_year", flat=True))
+    first, last = year_range()
+    every = sorted(known | set(range(first, last + 1)), reverse=True)
+    return [(y, year_label(y) if y in known else f"{year_label(y)} — не заведён") for y in every]
+
+
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label="Вид данных", choices=[])
     file = forms.FileField(label="Файл (XLSX или CSV)")
     year = forms.TypedChoiceField(label="Учебный год", coerce=int, choices=[])
-    procedure = forms.CharField(
-        label="Процедура (для ГИА и сводных данных)", required=False, max_length=16
+    create_year = forms.BooleanField(
+        label="Создать учебный год, если его нет",
+        required=False,
+        help_text="Год заводится в справочнике «Учебные годы» со шкалами по умолчанию уже при проверке файла",
     )
-    subject = forms.CharField(label="Предмет (если его нет в файле)", required=False, max_length=32)
-    grade = forms.IntegerField(label="Класс (если его нет в файле)", required=False, min_value=1, max_value=11)
+    procedure = forms.ChoiceField(
+        label="Процедура (для ГИА и сводных данных)", required=False, choices=[]
+    )
+    subject = forms.ChoiceField(label="Предмет (если его нет в файле)", required=False, choices=[])
+    grade = forms.TypedChoiceField(
+        label="Класс (если его нет в файле)",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "— из файла —")] + [(g, f"{g} класс") for g in range(1, 12)],
+    )
     mapping = forms.ChoiceField(
         label="Сопоставление столбцов",
         required=False,
@@ -66,18 +113,26 @@ class UploadForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from msoko.facts.models import Procedure
+        from msoko.registry.models import Subject
+
         super().__init__(*args, **kwargs)
         kind_field = cast(forms.ChoiceField, self.fields["kind"])
         year_field = cast(forms.ChoiceField, self.fields["year"])
         kind_field.choices = [(code, k.title) for code, k in KINDS.items()]
-        years = AcademicYear.objects.order_by("-start_year")
-        year_field.choices = [(y.start_year, y.label) for y in years]
+        year_field.choices = year_choices()
+        cast(forms.ChoiceField, self.fields["procedure"]).choices = [
+            ("", "— по виду данных —")
+        ] + [(p.code, p.name) for p in Procedure.objects.order_by("family", "name")]
+        cast(forms.ChoiceField, self.fields["subject"]).choices = [("", "— из файла —")] + [
+            (s.code, s.name) for s in Subject.objects.order_by("name")
+        ]
         mapping_field = cast(forms.ChoiceField, self.fields["mapping"])
         mapping_field.choices = [("", "— определить по заголовкам —")] + [
             (m.name, f"{m.name} ({KINDS[m.kind].title if m.kind in KINDS else m.kind})")
             for m in ColumnMapping.objects.all()
         ]
-        current = years.filter(is_current=True).first()
+        current = AcademicYear.objects.filter(is_current=True).first()
         if current is not None:
             self.fields["year"].initial = current.start_year
 
@@ -85,7 +140,55 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
             raise forms.ValidationError("Загрузите файл XLSX или CSV.")
+        if upload.size is not None and upload.size > max_upload_bytes():
+            raise forms.ValidationError(too_large_message(upload.size))
         return upload
+
+    def clean(self) -> dict[str, Any]:
+        from msoko.facts.reference import year_label
+
+        data = super().clean()
+        year = data.get("year")
+        if (
+            year is not None
+            and not data.get("create_year")
+            and data.get("kind") != "staff"
+            and not AcademicYear.objects.filter(start_year=year).exists()
+        ):
+            self.add_error(
+                "year",
+                f"Учебный год {year_label(year)} ещё не заведён в справочнике «Учебные годы». "
+                "Отметьте «Создать учебный год, если его нет» — он будет заведён со шкалами по умолчанию.",
+            )
+        return data
+
+
+class UploadSizeLimit(FileUploadHandler):
+    """Drops a file larger than the upload limit as it is read: it is never kept, in memory
+    or on disk. Installed before anything reads the body (see :func:`upload`)."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.limit = max_upload_bytes()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        # A body whose declared length is refused before parsing (``upload``); this counts
+        # the file itself as it comes and drops it once it passes the limit.
+        if start + len(raw_data) > self.limit:
+            _mark_too_large(self.request, None)
+            raise SkipFile()
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries
+
+
+def _mark_too_large(request: Any, size: int | None) -> None:
+    if request is not None:
+        request.msoko_upload_too_large = size or True
 
 
 def _store_upload(upload: Any) -> Path:
@@ -110,16 +213,51 @@ def _job_for_user(request: HttpRequest, pk: int) -> Job:
     return job
 
 
+def _refuse_too_large(request: HttpRequest, size: int | None) -> HttpResponse:
+    """The upload limit's refusal, before the body is read: JSON for the progress upload,
+    the page with the message otherwise."""
+    message = too_large_message(size if isinstance(size, int) and size > 1 else None)
+    if request.headers.get("x-requested-with") == "XMLHttpRequest":
+        return JsonResponse({"errors": {"file": [message]}}, status=413)
+    form = UploadForm()
+    jobs = Job.objects.filter(handler=HANDLER, created_by_id=request.user.pk)[:20]
+    response = render(request, "intake/upload.html", {
+        "form": form, "jobs": jobs, "kinds": KINDS, "refusal": message,
+        "max_upload_bytes": max_upload_bytes(), "max_upload_mb": settings.MSOKO_MAX_UPLOAD_MB,
+    })
+    response.status_code = 413
+    return response
+
+
+@csrf_exempt  # the CSRF check reads the body: it runs in ``_upload``, after the size limit
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     _require_uploader(request)
+    if request.method == "POST":
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > max_upload_bytes() + FORM_OVERHEAD:
+            return _refuse_too_large(request, declared)
+        request.upload_handlers.insert(0, UploadSizeLimit(request))
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request: HttpRequest) -> HttpResponse:
     ensure_presets()
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None,
+                      initial={"kind": request.GET.get("kind")} if request.GET.get("kind") in KINDS else None)
+    too_large = getattr(request, "msoko_upload_too_large", None)
+    if request.method == "POST" and too_large:
+        return _refuse_too_large(request, too_large if isinstance(too_large, int) else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         path = _store_upload(data["file"])
         options = {
             "year": data["year"],
+            "create_year": bool(data["create_year"]),
             "procedure": data["procedure"] or None,
             "subject": data["subject"] or None,
             "grade": data["grade"],
@@ -140,7 +278,10 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"errors": {k: [str(e) for e in v] for k, v in form.errors.items()}}, status=400)
     jobs = Job.objects.filter(handler=HANDLER, created_by_id=request.user.pk)[:20]
-    return render(request, "intake/upload.html", {"form": form, "jobs": jobs, "kinds": KINDS})
+    return render(request, "intake/upload.html", {
+        "form": form, "jobs": jobs, "kinds": KINDS,
+        "max_upload_bytes": max_upload_bytes(), "max_upload_mb": settings.MSOKO_MAX_UPLOAD_MB,
+    })
 
 
 @login_required

@@ -1,10 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from msoko.web import api, exports, views
+from msoko.web import api, exports, first_run, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("first-run/", first_run.first_run, name="first_run"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -8,7 +8,7 @@ from typing import Any, cast
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
@@ -18,6 +18,7 @@ from msoko.facts import summary
 from msoko.facts.store import OrgScope, connect
 from msoko.registry.models import Organisation, Territory
 from msoko.web import overview, results
+from msoko.web.first_run import needs_first_run
 from msoko.web.forms import OrganisationFilterForm
 
 PAGE_SIZE = 50
@@ -48,6 +49,8 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
 def home(request: HttpRequest) -> HttpResponse:
     """The municipality at a glance for territory users; the school's page for its own users."""
     user = current_user(request)
+    if needs_first_run(user):  # a fresh installation: the region comes first
+        return redirect("first_run")
     territory = policy.home_territory(user)
     if territory is None and user.organisation_id:
         org = policy.get_organisation_for_user(user, user.organisation_id)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -16,13 +17,31 @@ from msoko.intake.presets import ensure_presets
 from msoko.intake.templates import write_template
 
 
+def _year(text: str) -> int:
+    """``--year 2024`` or ``--year 2024/2025``."""
+    from msoko.facts.reference import parse_year
+
+    try:
+        return parse_year(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class Command(BaseCommand):
-    help = "Загрузка данных: msoko import ВИД ФАЙЛ [--year 2024] [--procedure VPR] [--mapping ИМЯ] [--dry-run]"
+    help = (
+        "Загрузка данных: msoko import ВИД ФАЙЛ [--year 2024] [--create-year] [--procedure VPR] "
+        "[--mapping ИМЯ] [--dry-run]"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", help="вид данных, или template / rollback / kinds / mappings")
         parser.add_argument("rest", nargs="*", metavar="ARG")
-        parser.add_argument("--year", type=int, help="учебный год (год начала): 2024 = 2024/2025")
+        parser.add_argument("--year", type=_year, help="учебный год: 2024 или 2024/2025")
+        parser.add_argument(
+            "--create-year", action="store_true",
+            help="завести учебный год, если его нет в справочнике (со шкалами по умолчанию; "
+            "заводится уже при проверке, в том числе с --dry-run)",
+        )
         parser.add_argument("--procedure", help="процедура: OGE, EGE, GVE9, GVE11, VPR...")
         parser.add_argument("--subject", help="предмет, если в файле нет столбца «Предмет»")
         parser.add_argument("--grade", type=int, help="параллель, если в файле её нет")
@@ -77,16 +96,37 @@ class Command(BaseCommand):
             return
         if len(args) != 1:
             raise CommandError("msoko import ВИД ФАЙЛ")
+        if kind != "staff":  # staff lists carry no academic year
+            self.check_year(opts.get("year"), create=opts.get("create_year", False))
         with acting_as(user, "командная строка"):
             result = run_import(
                 args[0], kind=kind, user=user, year=opts.get("year"),
                 procedure=opts.get("procedure"), subject=opts.get("subject"),
                 grade=opts.get("grade"), mapping=opts.get("mapping"),
                 save_mapping=opts.get("save_mapping"), dry_run=opts["dry_run"],
+                create_year=opts.get("create_year", False),
             )
         self.report(result)
         if not result.ok:
             raise CommandError(f"Файл не загружен: ошибок {result.problems.error_total}.", returncode=2)
+
+    def check_year(self, year: int | None, *, create: bool) -> None:
+        """Refuse before reading the file a year outside the accepted range, or one missing
+        from the registry when ``--create-year`` was not given (saying how to ask)."""
+        from msoko.facts.reference import year_label, year_problem
+        from msoko.registry.models import AcademicYear
+
+        if year is None:
+            return
+        problem = year_problem(year)
+        if problem:
+            raise CommandError(problem[0].upper() + problem[1:] + ".")
+        if not create and not AcademicYear.objects.filter(start_year=year).exists():
+            raise CommandError(
+                f"Учебный год {year_label(year)} не заведён в справочнике «Учебные годы». "
+                "Добавьте --create-year, чтобы завести его при загрузке (со шкалами по умолчанию), "
+                "или заведите его в администрировании."
+            )
 
     def report(self, r: ImportResult) -> None:
         w = self.stdout.write

@@ -5,8 +5,22 @@
   function init() {
     var form = document.getElementById("upload-form");
     if (!form || !window.XMLHttpRequest || !window.FormData) return;
+    function showError(text) {
+      var alert = form.querySelector(".upload-error") || document.createElement("div");
+      alert.className = "alert upload-error";
+      alert.setAttribute("role", "alert");
+      alert.textContent = text;
+      form.insertBefore(alert, form.firstChild);
+    }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      // The size limit, before a byte is sent (the server refuses it too).
+      var input = form.querySelector("input[type=file]");
+      var limit = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
+      if (limit && input && input.files && input.files[0] && input.files[0].size > limit) {
+        showError(form.getAttribute("data-too-large"));
+        return;
+      }
       var box = document.getElementById("upload-progress");
       var bar = document.getElementById("upload-bar");
       var label = document.getElementById("upload-percent");
@@ -33,11 +47,7 @@
         box.hidden = true;
         var errors = data.errors || {"__all__": ["Файл не удалось отправить (код " + xhr.status + ")."]};
         var text = Object.keys(errors).map(function (k) { return errors[k].join(" "); }).join(" ");
-        var alert = form.querySelector(".upload-error") || document.createElement("div");
-        alert.className = "alert upload-error";
-        alert.setAttribute("role", "alert");
-        alert.textContent = text;
-        form.insertBefore(alert, form.firstChild);
+        showError(text);
       });
       xhr.addEventListener("error", function () {
         button.disabled = false;
