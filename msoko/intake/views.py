@@ -147,7 +147,8 @@ class UploadForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         from msoko.facts.reference import year_label
 
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         year = data.get("year")
         if (
             year is not None
@@ -240,7 +241,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             declared = 0
         if declared > max_upload_bytes() + FORM_OVERHEAD:
             return _refuse_too_large(request, declared)
-        request.upload_handlers.insert(0, UploadSizeLimit(request))
+        request.upload_handlers = [UploadSizeLimit(request), *request.upload_handlers]
     return _upload(request)
 
 

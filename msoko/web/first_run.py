@@ -74,7 +74,8 @@ class FirstRunForm(forms.Form):
             self.fields["municipalities"].required = True
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         rows, problems = parse_municipalities(data.get("municipalities") or "")
         codes = [code for _name, code in rows]
         region_code = (data.get("region_code") or "").strip()
