@@ -43,6 +43,9 @@ def test_form_offers_russian_choices(world: Any) -> None:
     assert re.search(r'<option value="2024"[^>]*selected', page)  # the current year
     assert "Создать учебный год, если его нет" in page
     assert not FLAG.search(page)
+    # a link may preselect the kind (the first-run page links to the registry kinds)
+    page = client_for(world.bob).get(reverse("intake:upload") + "?kind=gia").content.decode()
+    assert re.search(r'<option value="gia"[^>]*selected', page)
 
 
 def post(client: Any, data: dict[str, Any], content: bytes = OGE, name: str = "oge.csv", **extra: Any) -> Any:

@@ -19,14 +19,14 @@ from django.views.decorators.http import require_POST
 
 from msoko.access import policy
 from msoko.access.models import Role
-from msoko.facts.models import ImportBatch
+from msoko.facts.models import ImportBatch, Procedure
 from msoko.intake.jobs import HANDLER
 from msoko.intake.kinds import KINDS
 from msoko.intake.models import ColumnMapping
 from msoko.intake.presets import ensure_presets
 from msoko.jobs.models import Job
 from msoko.jobs.queue import start_job
-from msoko.registry.models import AcademicYear
+from msoko.registry.models import AcademicYear, Subject
 
 UPLOAD_ROLES = {Role.MUNICIPAL_SPECIALIST, Role.REGIONAL_ANALYST}
 ALLOWED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
@@ -113,9 +113,6 @@ class UploadForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from msoko.facts.models import Procedure
-        from msoko.registry.models import Subject
-
         super().__init__(*args, **kwargs)
         kind_field = cast(forms.ChoiceField, self.fields["kind"])
         year_field = cast(forms.ChoiceField, self.fields["year"])
