@@ -263,3 +263,31 @@ def test_non_superuser_of_an_empty_installation_is_not_led_there(db: Any) -> Non
     client = client_for(user)
     assert client.get("/").status_code == 200
     assert client.get("/first-run/").status_code == 404
+
+
+def test_msoko_migrate_on_an_empty_data_folder(tmp_path: Path) -> None:
+    """The real thing, as a new user runs it: ``msoko migrate`` in a fresh process on an
+    empty data folder (SQLite), with the default settings."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MSOKO_REFERENCE_ON_MIGRATE")}
+    env["MSOKO_DATA_DIR"] = str(tmp_path)
+    msoko = str(Path(sys.executable).parent / "msoko")
+    out = subprocess.run([msoko, "migrate", "-v0"], env=env, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    from zoneinfo import ZoneInfo
+
+    # the installation's local date (msoko's time zone, Moscow unless MSOKO_TIME_ZONE says)
+    today = datetime.datetime.now(ZoneInfo(env.get("MSOKO_TIME_ZONE", "Europe/Moscow"))).date()
+    current = today.year if today.month >= 9 else today.year - 1
+    with sqlite3.connect(tmp_path / "msoko.sqlite3") as db:
+        years = db.execute("SELECT start_year, is_current FROM registry_academicyear ORDER BY start_year").fetchall()
+        procedures = db.execute("SELECT COUNT(*) FROM facts_procedure").fetchone()[0]
+        scales = db.execute("SELECT COUNT(*), SUM(source = '') FROM facts_markscale").fetchone()
+    assert [y for y, _ in years] == list(range(current - 5, current + 2))
+    assert [y for y, flagged in years if flagged] == [current]
+    assert procedures == 11
+    assert scales == (7 * SCALES_PER_YEAR, 0)
