@@ -173,7 +173,8 @@ class UploadSizeLimit(FileUploadHandler):
         # A body whose declared length is refused before parsing (``upload``); this counts
         # the file itself as it comes and drops it once it passes the limit.
         if start + len(raw_data) > self.limit:
-            _mark_too_large(self.request, None)
+            if self.request is not None:
+                self.request.msoko_upload_too_large = True  # type: ignore[attr-defined]
             raise SkipFile()
         return raw_data
 
@@ -182,11 +183,6 @@ class UploadSizeLimit(FileUploadHandler):
 
 
 FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries
-
-
-def _mark_too_large(request: Any, size: int | None) -> None:
-    if request is not None:
-        request.msoko_upload_too_large = size or True
 
 
 def _store_upload(upload: Any) -> Path:
@@ -214,7 +210,7 @@ def _job_for_user(request: HttpRequest, pk: int) -> Job:
 def _refuse_too_large(request: HttpRequest, size: int | None) -> HttpResponse:
     """The upload limit's refusal, before the body is read: JSON for the progress upload,
     the page with the message otherwise."""
-    message = too_large_message(size if isinstance(size, int) and size > 1 else None)
+    message = too_large_message(size)
     if request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"errors": {"file": [message]}}, status=413)
     form = UploadForm()
@@ -247,9 +243,8 @@ def _upload(request: HttpRequest) -> HttpResponse:
     ensure_presets()
     form = UploadForm(request.POST or None, request.FILES or None,
                       initial={"kind": request.GET.get("kind")} if request.GET.get("kind") in KINDS else None)
-    too_large = getattr(request, "msoko_upload_too_large", None)
-    if request.method == "POST" and too_large:
-        return _refuse_too_large(request, too_large if isinstance(too_large, int) else None)
+    if request.method == "POST" and getattr(request, "msoko_upload_too_large", False):
+        return _refuse_too_large(request, None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         path = _store_upload(data["file"])

@@ -79,10 +79,7 @@ class FirstRunForm(forms.Form):
         rows, problems = parse_municipalities(data.get("municipalities") or "")
         codes = [code for _name, code in rows]
         region_code = (data.get("region_code") or "").strip()
-        if region_code:
-            codes_all = [region_code, *codes]
-        else:
-            codes_all = codes
+        codes_all = [region_code, *codes] if region_code else codes
         seen: set[str] = set()
         for code in codes_all:
             if code in seen:
