@@ -27,7 +27,7 @@ from msoko.access.models import Role, User
 from msoko.registry.models import Organisation, Territory
 
 # No 0/O, 1/l/I: the passwords are read from a sheet and typed by hand.
-PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105 - an alphabet, not a password
 PASSWORD_GROUPS = 3
 PASSWORD_GROUP_LENGTH = 4
 XLSX_HEADERS = ("Код организации", "Наименование организации", "Логин", "Временный пароль")
@@ -199,9 +199,8 @@ def accounts_xlsx(issued: Iterable[IssuedAccount]) -> bytes:
     from openpyxl.styles import Font
 
     wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Учётные записи"
+    wb.remove(wb.worksheets[0])
+    ws = wb.create_sheet("Учётные записи")
     ws.append(list(XLSX_HEADERS))
     for cell in ws[1]:
         cell.font = Font(bold=True)

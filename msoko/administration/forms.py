@@ -7,7 +7,7 @@ views refuse such a request as a whole and audit it (``scope_errors``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -93,8 +93,7 @@ class OrganisationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.actor = actor
         current = self.instance.territory if self.instance.pk else None
-        territory = self.fields["territory"]
-        assert isinstance(territory, forms.ModelChoiceField)
+        territory = cast(forms.ModelChoiceField, self.fields["territory"])
         territory.queryset = _municipalities(actor, current)
         territory.empty_label = None
         if self.instance.pk:
@@ -161,16 +160,13 @@ class UserForm(forms.ModelForm):
         self.actor = actor
         if self.instance.pk:
             del self.fields["username"]  # a login is not renamed here
-        role = self.fields["role"]
-        assert isinstance(role, forms.ChoiceField)
+        role = cast(forms.ChoiceField, self.fields["role"])
         role.choices = [("", "—")] + [
             (value, label) for value, label in Role.choices if value in policy.assignable_roles(actor)
         ]
-        territory = self.fields["territory"]
-        assert isinstance(territory, forms.ModelChoiceField)
+        territory = cast(forms.ModelChoiceField, self.fields["territory"])
         territory.queryset = policy.administered_territories(actor).order_by("kind", "name")
-        organisation = self.fields["organisation"]
-        assert isinstance(organisation, forms.ModelChoiceField)
+        organisation = cast(forms.ModelChoiceField, self.fields["organisation"])
         organisation.queryset = (
             policy.administered_organisations(actor)
             .select_related("territory")
@@ -180,7 +176,7 @@ class UserForm(forms.ModelForm):
             self.fields[name].required = True
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         role = data.get("role")
         territory: Territory | None = data.get("territory")
         organisation: Organisation | None = data.get("organisation")

@@ -14,7 +14,6 @@ refused as a whole with 403, nothing written, and recorded in the audit log as `
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, cast
 
 from django.contrib import messages
@@ -25,6 +24,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -46,6 +46,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _actor(request: HttpRequest) -> User:
     user = cast(User, request.user)
     if not policy.can_administer(user):
+        if request.method == "POST":
+            audit.refused(
+                "Администрирование недоступно этой роли.",
+                actor=user,
+                object_repr=request.path,
+                request_data=request.POST,
+            )
         raise PermissionDenied("Администрирование доступно специалистам и аналитикам территории.")
     return user
 
@@ -372,7 +379,7 @@ def school_accounts(request: HttpRequest) -> HttpResponse:
             messages.info(request, "У отмеченных школ уже есть учётные записи: новых не создано.")
             return redirect(reverse("administration:school_accounts") + f"?territory={territory.pk}")
         response = HttpResponse(accounts_xlsx(issued), content_type=XLSX)
-        name = f"logins-{territory.code}-{datetime.date.today():%Y-%m-%d}.xlsx"
+        name = f"logins-{territory.code}-{timezone.localdate():%Y-%m-%d}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "no-store"
         return response

@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from msoko.access.accounts import AccountsError, accounts_xlsx, issue_school_accounts
 from msoko.access.audit import acting_as
