@@ -83,10 +83,14 @@ def transliterate(text: str) -> str:
 
 def login_for(org_code: str, taken: set[str]) -> str:
     """A login derived from the organisation code, unique (case-insensitively) among
-    ``taken`` and the existing users: «a1», else «a1-2», «a1-3», ..."""
+    ``taken`` and the existing users: «a1», else «a1-2», «a1-3», ...
+
+    ``taken`` holds lower-case logins already given (by this run, or loaded once by the
+    caller); the database is asked too, so a caller may pass an empty set."""
     base = transliterate(org_code) or "school"
     candidate, n = base, 1
     while candidate in taken or User.objects.filter(username__iexact=candidate).exists():
+        taken.add(candidate)
         n += 1
         candidate = f"{base}-{n}"
     taken.add(candidate)
@@ -143,14 +147,14 @@ def issue_school_accounts(
     issued: list[IssuedAccount] = []
     taken: set[str] = set()
     with transaction.atomic(), audit.DANGEROUS_unaudited():
+        accounts: dict[int, list[User]] = {}
+        for user in User.objects.filter(
+            role=Role.SCHOOL_ADMIN, organisation__in=[o.pk for o in schools], is_active=True
+        ).order_by("pk"):
+            accounts.setdefault(user.organisation_id or 0, []).append(user)
         for org in schools:
-            accounts = list(
-                User.objects.filter(
-                    role=Role.SCHOOL_ADMIN, organisation=org, is_active=True
-                ).order_by("pk")
-            )
             if reset:
-                for user in accounts:
+                for user in accounts.get(org.pk, []):
                     password = one_time_password()
                     user.password = one_time_hash(password)
                     user.must_change_password = True
@@ -159,7 +163,7 @@ def issue_school_accounts(
                         IssuedAccount(org.code, org.short_name, user.username, password, False)
                     )
                 continue
-            if accounts:
+            if org.pk in accounts:
                 continue
             password = one_time_password()
             user = User(
