@@ -310,3 +310,19 @@ def test_school_administrators_have_no_button(schools: Any) -> None:
         assert post.status_code == 403
     assert not User.objects.filter(organisation__code="C3").exists()
     assert AuditLog.objects.filter(action="refused").count() == 2
+
+
+def test_territory_ids_are_not_localized_on_the_page(schools: Any) -> None:
+    from msoko.registry.models import Territory
+
+    big = Territory.objects.create(
+        pk=123456, kind="municipality", name="Большой район", code="M77", parent=schools.region
+    )
+    Organisation.objects.create(territory=big, short_name="СОШ № 77", full_name="Ш", code="S77")
+    rita = User.objects.create_user("rita", role=Role.REGIONAL_ANALYST, territory=schools.region)
+    page = client_for(rita).get(
+        reverse("administration:school_accounts"), {"territory": big.pk}
+    ).content.decode()
+    assert '<option value="123456" selected>' in page
+    assert 'name="territory" value="123456"' in page
+    assert "123\u00a0456" not in page
