@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("MSOKO_DATA_DIR", BASE_DIR / "data")).resolve()
@@ -52,7 +53,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "msoko.access.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "msoko.indicators",
     "msoko.analysis",
     "msoko.cycle",
+    "msoko.administration",
     "huey.contrib.djhuey",
     "msoko.web",
     "msoko.demo",
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "msoko.access.middleware.AuditActorMiddleware",
+    "msoko.access.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -132,6 +135,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 AUTH_USER_MODEL = "access.User"
+# The default hashers, and the one for generated one-time passwords (msoko/access/hashers.py).
+PASSWORD_HASHERS = [
+    *global_settings.PASSWORD_HASHERS,
+    "msoko.access.hashers.OneTimePBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

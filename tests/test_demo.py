@@ -347,7 +347,10 @@ def check_registry_ground_truth_and_logins(demo: dict[str, Any], client: Any) ->
         assert user.first_name and user.last_name
         user.full_clean()
         assert client.login(username=username, password="msoko-demo")
-    assert User.objects.get(username="specialist").is_staff
+    from msoko.access import policy
+
+    specialist = User.objects.get(username="specialist")
+    assert policy.can_administer(specialist) and not specialist.is_staff
     assert User.objects.get(username="admin").is_superuser
 
 

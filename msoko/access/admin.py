@@ -6,6 +6,8 @@ from django.http import HttpRequest
 
 from msoko.access.models import AuditLog, User
 
+# The whole site admits superusers only: msoko.access.admin_site.SuperuserAdminSite.
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
@@ -13,7 +15,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "territory"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("Роль и область доступа", {"fields": ("role", "territory", "organisation", "position")}),
+        (
+            "Роль и область доступа",
+            {"fields": ("role", "territory", "organisation", "position", "must_change_password")},
+        ),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,

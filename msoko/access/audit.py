@@ -102,6 +102,47 @@ def record(
     )
 
 
+SECRET_MARKERS = ("password", "secret", "token", "csrf")
+
+
+def without_secrets(data: Any) -> dict[str, Any]:
+    """A request's fields for the log: anything that looks like a secret is left out."""
+    out: dict[str, Any] = {}
+    for key in data:
+        if any(marker in key.lower() for marker in SECRET_MARKERS):
+            continue
+        values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+        out[key] = [str(v)[:200] for v in values] if len(values) != 1 else str(values[0])[:200]
+    return out
+
+
+def refused(
+    reason: str,
+    *,
+    actor: Any = None,
+    model: str = "",
+    object_id: Any = "",
+    object_repr: str = "",
+    request_data: Any = None,
+    **details: Any,
+) -> None:
+    """Record an attempt to act above one's rights (a crafted request): who, what, why refused.
+
+    The request's fields are kept (their names and values, secrets left out) so that the
+    technical administrator sees exactly what was tried."""
+    changes: dict[str, Any] = {"reason": reason, **details}
+    if request_data is not None:
+        changes["request"] = without_secrets(request_data)
+    record(
+        "refused",
+        model=model,
+        object_id=object_id,
+        object_repr=object_repr,
+        changes=changes,
+        actor=actor,
+    )
+
+
 def _audited(sender: Any) -> bool:
     meta = getattr(sender, "_meta", None)
     if meta is None or _suppressed.get():
@@ -191,4 +232,4 @@ def connect_signals() -> None:
     user_login_failed.connect(_login_failed, dispatch_uid="msoko_audit_login_failed")
 
 
-__all__ = ["DANGEROUS_unaudited", "acting_as", "connect_signals", "record"]
+__all__ = ["DANGEROUS_unaudited", "acting_as", "connect_signals", "record", "refused"]

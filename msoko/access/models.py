@@ -44,6 +44,11 @@ class User(AbstractUser):
         related_name="users",
     )
     position = models.CharField("должность", max_length=255, blank=True)
+    must_change_password = models.BooleanField(
+        "сменить пароль при входе",
+        default=False,
+        help_text="Пароль выдан как временный: до его смены открывается только страница смены пароля.",
+    )
 
     class Meta:
         verbose_name = "пользователь"
@@ -75,6 +80,7 @@ class AuditLog(models.Model):
         EXPORT = "export", "Выгрузка"
         IMPORT = "import", "Загрузка пакета данных"
         ROLLBACK = "rollback", "Отмена пакета загрузки"
+        REFUSED = "refused", "Отказ: действие сверх полномочий"
 
     at = models.DateTimeField("когда", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from msoko.access.models import Role
@@ -88,3 +88,94 @@ def home_territory(user: Any) -> Territory | None:
     if user.role == Role.SCHOOL_ADMIN or (user.role == Role.VIEWER and user.organisation_id):
         return None
     return user.territory
+
+
+# --------------------------------------------------------------------------- administration
+# Who may administer what in msoko's own pages (the «Администрирование» section and
+# ``msoko accounts``). The rule: nobody acts above their own place in the territory tree.
+# A municipal specialist administers her municipality, a regional analyst her region, a
+# superuser everything; nobody gives a role above their own, and nobody here makes staff or
+# superusers (that stays with the technical administrator in the Django admin).
+
+ADMINISTRATOR_ROLES = (Role.REGIONAL_ANALYST, Role.MUNICIPAL_SPECIALIST)
+ROLE_RANK = {
+    Role.VIEWER: 0,
+    Role.SCHOOL_ADMIN: 1,
+    Role.MUNICIPAL_SPECIALIST: 2,
+    Role.REGIONAL_ANALYST: 3,
+}
+
+
+def can_administer(user: Any) -> bool:
+    """Specialists and analysts bound to a territory, and superusers."""
+    if not _is_active(user):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.role in ADMINISTRATOR_ROLES and user.territory_id)
+
+
+def administered_territories(user: Any) -> QuerySet[Territory]:
+    """The territory nodes a user administers: her own node and everything below it."""
+    if not can_administer(user):
+        return Territory.objects.none()
+    if user.is_superuser:
+        return Territory.objects.all()
+    return Territory.objects.filter(pk__in=user.territory.descendant_ids())
+
+
+def administered_organisations(user: Any) -> QuerySet[Organisation]:
+    """The organisations whose registry card and school accounts a user administers."""
+    if not can_administer(user):
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(territory_id__in=user.territory.descendant_ids())
+
+
+def assignable_roles(user: Any) -> list[str]:
+    """Roles a user may give: a specialist — school administrators and viewers; an analyst —
+    also municipal specialists; a superuser — every role (but never staff or superuser)."""
+    if not can_administer(user):
+        return []
+    if user.is_superuser:
+        return [r.value for r in Role]
+    if user.role == Role.REGIONAL_ANALYST:
+        return [Role.MUNICIPAL_SPECIALIST, Role.SCHOOL_ADMIN, Role.VIEWER]
+    return [Role.SCHOOL_ADMIN, Role.VIEWER]
+
+
+def binding_allowed(user: Any, role: str, territory: Territory | None, organisation: Any) -> str:
+    """Why ``user`` may not give an account this role and binding ('' when she may).
+
+    The answer is in Russian: it is shown to the user and written to the audit log."""
+    if role not in assignable_roles(user):
+        return "Эту роль вы назначать не можете."
+    if territory is not None and not administered_territories(user).filter(pk=territory.pk).exists():
+        return "Эта территория вне вашей области администрирования."
+    if organisation is not None and not administered_organisations(user).filter(
+        pk=organisation.pk
+    ).exists():
+        return "Эта организация вне вашей области администрирования."
+    return ""
+
+
+def manageable_users(user: Any) -> QuerySet[Any]:
+    """Accounts a user may list, edit, deactivate and reset: within her territory, of a role
+    she may give, never a superuser, a staff member or herself."""
+    from msoko.access.models import User
+
+    if not can_administer(user):
+        return User.objects.none()
+    qs = User.objects.exclude(pk=user.pk).filter(is_superuser=False, is_staff=False)
+    if user.is_superuser:
+        return qs
+    territories = list(administered_territories(user).values_list("pk", flat=True))
+    orgs = administered_organisations(user)
+    # Every binding the account has must lie inside her territory, and it must have one.
+    return (
+        qs.filter(role__in=assignable_roles(user))
+        .filter(Q(territory__isnull=True) | Q(territory_id__in=territories))
+        .filter(Q(organisation__isnull=True) | Q(organisation__in=orgs))
+        .exclude(territory__isnull=True, organisation__isnull=True)
+    )

@@ -6,7 +6,9 @@
   page is the school's page) and «Формы» (the school's data-entry forms);
 * territory users also get «Согласование форм» (the approval queue) and, when they may load
   files, «Загрузка данных»;
-* staff — «Администрирование» in addition.
+* municipal specialists, regional analysts and superusers — «Администрирование» (their
+  territory's organisations and users, ``msoko.administration``); the Django admin is reached
+  from there by superusers only.
 """
 
 from __future__ import annotations
@@ -76,8 +78,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not school_user and can_upload(user):
         in_intake = match is not None and match.namespace == "intake"
         items.append(_item("intake", "Загрузка данных", reverse("intake:upload"), in_intake))
-    if user.is_staff:
-        items.append(_item("admin", "Администрирование", reverse("admin:index"), False))
+    if policy.can_administer(user):
+        items.append(
+            _item(
+                "administration",
+                "Администрирование",
+                reverse("administration:index"),
+                namespace == "administration",
+            )
+        )
     if school_user and user.organisation_id:
         scope_label = str(user.organisation)
     elif territory is not None:

@@ -148,6 +148,7 @@ def _organisation_page(
             "passport": overview.latest_passport(org),
             "staff": overview.staff_summary(org),
             "can_edit": policy.can_edit_organisation(user, org),
+            "can_administer": policy.administered_organisations(user).filter(pk=org.pk).exists(),
         }
     )
     return _render(request, "web/organisation_detail.html", context)
