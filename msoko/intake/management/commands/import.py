@@ -12,6 +12,7 @@ from msoko.access.audit import acting_as
 from msoko.intake.kinds import KINDS
 from msoko.intake.models import ColumnMapping
 from msoko.intake.pipeline import ImportResult, rollback, run_import
+from msoko.intake.registry_files import RollbackRefused
 from msoko.intake.presets import ensure_presets
 from msoko.intake.templates import write_template
 
@@ -71,8 +72,11 @@ class Command(BaseCommand):
         if kind == "rollback":
             if len(args) != 1 or not args[0].isdigit():
                 raise CommandError("msoko import rollback НОМЕР_ПАКЕТА")
-            with acting_as(user, "командная строка"):
-                batch = rollback(int(args[0]), user=user)
+            try:
+                with acting_as(user, "командная строка"):
+                    batch = rollback(int(args[0]), user=user)
+            except RollbackRefused as exc:
+                raise CommandError(str(exc)) from None
             self.stdout.write(f"Пакет {batch.pk} отменён.")
             return
         if len(args) != 1:
@@ -110,3 +114,6 @@ class Command(BaseCommand):
               f"предупреждений: {r.problems.warning_total}.")
             if r.replaced:
                 w(f"Заменены прежние пакеты: {', '.join(map(str, r.replaced))}.")
+        if r.registry is not None:
+            for line in r.registry.lines():
+                w(line)
