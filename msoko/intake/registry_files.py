@@ -90,7 +90,7 @@ def _show(v: Any) -> str:
 def _text(v: Any) -> str | None:
     if v is None:
         return None
-    s = re.sub(r"\s+", " ", str(v)).strip()
+    s = " ".join(str(v).split())
     return s or None
 
 
@@ -439,9 +439,11 @@ def plan_organisations(ctx: Ctx, user: Any) -> Summary | None:
                 and values["full_name"] != org.full_name:
             values["short_name"] = short_name(values["full_name"])  # a renamed school, one name column
         diffs = {m: (getattr(org, m), v) for m, v in values.items() if getattr(org, m) != v}
-        known = variants.get(org.pk, set()) | {norm(org.full_name), norm(org.short_name),
-                                               norm(values.get("full_name")), norm(values.get("short_name"))}
-        added = [n for n in dict.fromkeys(variant_names) if norm(n) not in known]
+        added: list[str] = []
+        if variant_names:
+            known = variants.get(org.pk, set()) | {norm(org.full_name), norm(org.short_name),
+                                                   norm(values.get("full_name")), norm(values.get("short_name"))}
+            added = [n for n in dict.fromkeys(variant_names) if norm(n) not in known]
         if not diffs and not added:
             summary.unchanged += 1
             continue
@@ -472,9 +474,7 @@ def apply_organisations(ctx: Ctx, batch: ImportBatch) -> None:
             ids = dict(Organisation.objects.filter(code__in=[o.code for o in plan.create]).values_list("code", "pk"))
             for o in plan.create:
                 o.pk = ids[o.code]
-        fields = sorted({f for _, _, fs in plan.update for f in fs})
-        if plan.update:
-            Organisation.objects.bulk_update([o for o, _, _ in plan.update], fields, batch_size=500)
+        _update_rows([(o, fs) for o, _, fs in plan.update])
         variants = [OrganisationNameVariant(organisation_id=o.pk, name=n) for o, n in plan.variants]
         OrganisationNameVariant.objects.bulk_create(variants, batch_size=500)
         if variants and any(v.pk is None for v in variants):
@@ -498,6 +498,27 @@ def apply_organisations(ctx: Ctx, batch: ImportBatch) -> None:
            actor=batch.created_by)
     if plan.moved:
         _queue_recompute(batch.created_by)
+
+
+def _update_rows(rows: list[tuple[models.Model, list[str]]]) -> None:
+    """Write the named fields of each object: one ``executemany`` per set of fields (Django's
+    ``bulk_update`` builds a CASE per field and row, seconds for thousands of rows)."""
+    from django.db import connection
+
+    groups: dict[tuple[str, ...], list[models.Model]] = {}
+    for obj, names in rows:
+        if names:
+            groups.setdefault(tuple(names), []).append(obj)
+    for group, objs in groups.items():
+        meta = objs[0]._meta
+        fields = [cast(models.Field, meta.get_field(n)) for n in group]
+        table = connection.ops.quote_name(meta.db_table)
+        sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+        pk = connection.ops.quote_name(meta.pk.column) if meta.pk is not None else "id"
+        sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s"  # noqa: S608 - names from the model
+        params = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] + [o.pk] for o in objs]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
 
 
 def _jsonable(v: Any) -> Any:
@@ -770,17 +791,15 @@ def undo_bulk(batch: ImportBatch, changes: list[RegistryChange]) -> None:
     with DANGEROUS_unaudited():
         OrganisationNameVariant.objects.filter(pk__in=created_variants).delete()
         if restored:
-            objs = Organisation.objects.in_bulk(list(restored))
-            fields: set[str] = set()
-            for pk, obj in objs.items():
+            todo: list[tuple[models.Model, list[str]]] = []
+            for pk, obj in Organisation.objects.in_bulk(list(restored)).items():
                 before = restored[pk]
                 moved |= before.get("territory_id") != obj.territory_id
-                for attname, value in before.items():
-                    if attname != "id":
-                        setattr(obj, attname, value)
-                        fields.add(attname)
-            names = sorted(f.name for f in Organisation._meta.concrete_fields if f.attname in fields)
-            Organisation.objects.bulk_update(list(objs.values()), names, batch_size=500)
+                differ = sorted(a for a, v in before.items() if a != "id" and getattr(obj, a) != v)
+                for attname in differ:
+                    setattr(obj, attname, before[attname])
+                todo.append((obj, differ))
+            _update_rows(todo)
         Organisation.objects.filter(pk__in=created).delete()
     if mine:
         record("bulk", model="registry.Organisation", object_id=batch.pk,

@@ -12,8 +12,8 @@ from msoko.access.audit import acting_as
 from msoko.intake.kinds import KINDS
 from msoko.intake.models import ColumnMapping
 from msoko.intake.pipeline import ImportResult, rollback, run_import
-from msoko.intake.registry_files import RollbackRefused
 from msoko.intake.presets import ensure_presets
+from msoko.intake.registry_files import RollbackRefused
 from msoko.intake.templates import write_template
 
 
