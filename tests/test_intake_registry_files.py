@@ -391,3 +391,73 @@ def test_short_names() -> None:
     long = short_name("Частное учреждение «" + "очень длинное название " * 20 + "»")
     assert len(long) <= 255 and long.endswith("…")
     assert core_name("Северный административный округ") == core_name("Северный АО") == "северный"
+
+
+# ------------------------------------------------------------------------------------------
+# The web upload: the check page shows new / changed / unchanged before loading
+
+
+@pytest.mark.django_db(transaction=True)
+def test_web_check_shows_the_comparison_then_loads(world: Any, tmp_path: Path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from msoko.access.models import Role, User
+    from msoko.facts.models import ImportBatch
+    from msoko.jobs.models import Job
+    from msoko.jobs.queue import HUEY
+    from msoko.registry.models import Organisation, Territory
+    from tests.conftest import client_for
+    from tests.test_intake_web import drain
+
+    HUEY.flush()
+    content = ("Код;Наименование;Тип местности\r\nA1;Школа А;сельская\r\nB7;Школа № 7;городская\r\n"
+               "B2;Школа Б;\r\n").encode("cp1251")
+    bob = client_for(world.bob)
+    upload = bob.get(reverse("intake:upload")).content.decode()
+    assert 'value="organisations"' in upload and 'value="territories"' in upload
+    response = bob.post(reverse("intake:upload"), {
+        "kind": "organisations", "year": 2024, "file": SimpleUploadedFile("школы.csv", content)})
+    assert response.status_code == 302
+    drain(HUEY)
+    job = Job.objects.get()
+    assert job.result["status"] == "dry_run"
+    assert job.result["registry"]["new"] == 1 and job.result["registry"]["changed"] == 1
+    assert job.result["registry"]["unchanged"] == 1
+    page = bob.get(response.url).content.decode()
+    assert 'data-count="new">1<' in page and 'data-count="changed">1<' in page and 'data-count="unchanged">1<' in page
+    assert "Тип местности" in page and "Ничего ещё не записано" in page
+    assert not Organisation.objects.filter(code="B7").exists()
+    bob.post(reverse("intake:commit", args=[job.pk]))
+    drain(HUEY)
+    assert Organisation.objects.get(code="B7").territory == world.municipality
+    world.school_a.refresh_from_db()
+    assert world.school_a.locality == "rural"
+    HUEY.flush()
+
+    # an analyst of a region without any school yet may upload its registry, and undo it
+    north = Territory.objects.create(kind="region", name="Северная область", code="N")
+    rita = User.objects.create_user("rita", role=Role.REGIONAL_ANALYST, territory=north)
+    rita_client = client_for(rita)
+    terr = "Муниципалитет;Код\r\nПолярный район;N-1\r\n".encode()
+    response = rita_client.post(reverse("intake:upload"), {
+        "kind": "territories", "year": 2024, "file": SimpleUploadedFile("мо.csv", terr)})
+    assert response.status_code == 302
+    drain(HUEY)
+    rita_client.post(reverse("intake:commit", args=[Job.objects.filter(created_by=rita).get().pk]))
+    drain(HUEY)
+    batch = ImportBatch.objects.get(kind="territories")
+    assert batch.territory == north and Territory.objects.get(code="N-1").parent == north
+    journal = rita_client.get(reverse("intake:batches")).content.decode()
+    assert f'data-batch="{batch.pk}"' in journal
+    assert f'data-batch="{batch.pk}"' not in bob.get(reverse("intake:batches")).content.decode()
+    # while a school uses the municipality, the rollback is refused with the reason
+    Organisation.objects.create(territory=Territory.objects.get(code="N-1"), short_name="Ш", full_name="Ш", code="N1S")
+    answer = rita_client.post(reverse("intake:rollback", args=[batch.pk]), follow=True).content.decode()
+    assert "нельзя отменить" in answer
+    batch.refresh_from_db()
+    assert batch.status == "active"
+    Organisation.objects.filter(code="N1S").delete()
+    rita_client.post(reverse("intake:rollback", args=[batch.pk]))
+    assert not Territory.objects.filter(code="N-1").exists()
+    HUEY.flush()

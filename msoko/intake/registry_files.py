@@ -571,6 +571,7 @@ def plan_territories(ctx: Ctx, user: Any) -> Summary | None:
     new_ids: set[int] = set()
     seen: dict[Any, int] = {}
     used_codes = set(codes)
+    used_regions: dict[int, Territory] = {}
 
     def fresh_code(prefix: str) -> str:
         n = 1
@@ -639,6 +640,8 @@ def plan_territories(ctx: Ctx, user: Any) -> Summary | None:
                 break
         else:
             region = region_of(r, row)
+            if region is not None:
+                used_regions[id(region)] = region
             if region is None or (name is None and code is None):
                 continue
             if by_key:
@@ -704,9 +707,8 @@ def plan_territories(ctx: Ctx, user: Any) -> Summary | None:
             summary.add_change(f"{obj.code} «{obj.name}»", changed[key_id])
         else:
             summary.unchanged += 1
-    regions_touched = {id(o) for o in touched.values() if o.kind == Territory.Kind.REGION}
-    if len(regions_touched) == 1:
-        plan.region = next(o for o in touched.values() if id(o) in regions_touched)
+    if len(used_regions) == 1:  # the batch belongs to its region (the journal, the rollback)
+        plan.region = next(iter(used_regions.values()))
     ctx.registry_plan = plan
     return summary
 
