@@ -234,6 +234,24 @@ def test_bad_rows_are_refused_with_where_and_nothing_written(world: Any, tmp_pat
     assert not ImportBatch.objects.exists()
 
 
+def test_inn_lost_zero_and_check_digits_are_warnings(world: Any, tmp_path: Path) -> None:
+    from msoko.intake.pipeline import run_import
+    from msoko.registry.models import Organisation
+
+    f = _csv(tmp_path / "inn.csv", [
+        ["Код", "Муниципалитет", "Наименование", "ИНН", "ОГРН"],
+        ["Q1", "Энский район", "Школа с ИНН без нуля", "274062111", "1027700566761"],  # real checksums
+        ["Q2", "Энский район", "Школа с опечаткой", "7707083894", "1027700566762"],
+    ])
+    r = run_import(f, kind="organisations")
+    assert r.ok, _errors(r)
+    warn = {(p.row, p.column): p.reason for p in r.problems.warnings}
+    assert "дополнен нулём слева" in warn[(2, "ИНН")]
+    assert "контрольная цифра ИНН" in warn[(3, "ИНН")] and "контрольная цифра ОГРН" in warn[(3, "ОГРН")]
+    assert (2, "ОГРН") not in warn
+    assert Organisation.objects.get(code="Q1").inn == "0274062111"
+
+
 def test_key_falls_back_to_ogrn_then_inn(world: Any, tmp_path: Path) -> None:
     from msoko.intake.pipeline import run_import
     from msoko.registry.models import Organisation

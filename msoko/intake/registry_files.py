@@ -271,14 +271,31 @@ def _variants(text: str | None) -> list[str]:
     return [v.strip() for v in re.split(r"[;\n|]", text) if v.strip()]
 
 
+_INN_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
 def _check_digits(ctx: Ctx, value: str | None, n: int, what: str, row: int, column: str) -> str | None:
+    """ОГРН (13 digits) or ИНН (10 digits): other lengths are errors; a 9-digit ИНН (Excel
+    drops the leading zero of regions 01–09) is padded with a warning; a wrong check digit is
+    a warning (a typo is likely, but the registry of the file is the authority's)."""
     if value is None:
         return None
     digits = re.sub(r"[\s\u00a0]", "", value)
+    if what == "ИНН" and re.fullmatch(r"\d{9}", digits):
+        digits = "0" + digits
+        ctx.problems.add("ИНН из 9 цифр дополнен нулём слева (Excel теряет ведущий ноль)", row=row,
+                         column=column, value=value, error=False)
     if not re.fullmatch(rf"\d{{{n}}}", digits):
         extra = " (12 цифр — ИНН физического лица)" if what == "ИНН" and re.fullmatch(r"\d{12}", digits) else ""
         ctx.problems.add(f"{what} организации должен состоять из {n} цифр{extra}", row=row, column=column, value=value)
         return None
+    if what == "ОГРН":
+        good = int(digits[:12]) % 11 % 10 == int(digits[12])
+    else:
+        good = sum(w * int(d) for w, d in zip(_INN_WEIGHTS, digits, strict=False)) % 11 % 10 == int(digits[9])
+    if not good:
+        ctx.problems.add(f"контрольная цифра {what} не сходится: проверьте значение", row=row,
+                         column=column, value=value, error=False)
     return digits
 
 
