@@ -100,6 +100,7 @@ def _text(v: Any) -> str | None:
 
 _FORMS = [(tuple(norm(p).split()), a) for p, a in (
     ("дошкольное образовательное учреждение", "ДОУ"),
+    ("профессиональное образовательное учреждение", "ПОУ"),
     ("общеобразовательное учреждение", "ОУ"),
     ("образовательное учреждение", "ОУ"),
     ("общеобразовательная организация", "ОО"),
@@ -108,6 +109,7 @@ _FORMS = [(tuple(norm(p).split()), a) for p, a in (
     ("высшего профессионального образования", " ВПО"),
     ("дополнительного профессионального образования", " ДПО"),
     ("высшего образования", " ВО"),
+    ("среднего профессионального образования", " СПО"),
     ("дополнительного образования", " ДО"),
     ("учреждение", "У"), ("организация", "О"),
     ("муниципальное", "М"), ("государственное", "Г"), ("федеральное", "Ф"), ("бюджетное", "Б"),
@@ -152,8 +154,11 @@ def short_name(full: str) -> str:
             out = f"{abbr} «{name}»{tail}".strip()
     else:
         abbr = _form_abbreviation(full)
-        if abbr:  # no quotes: the words after the legal form follow its abbreviation
-            out = f"{abbr} {' '.join(full.split()[_form_words(full):])}".strip()
+        if abbr:  # no quotes: the words after the legal form (and its «города Энска») follow
+            rest_words = full.split()[_form_words(full):]
+            if len(rest_words) > 3 and norm(rest_words[0]) in ("города", "г"):
+                rest_words = rest_words[2:]
+            out = f"{abbr} {' '.join(rest_words)}".strip()
     for rx, repl in _SCHOOLS:
         out = rx.sub(repl, out)
     if len(out) > SHORT_MAX:
