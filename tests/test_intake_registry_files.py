@@ -346,6 +346,28 @@ def test_regional_analyst_adds_municipalities_of_her_region(world: Any, tmp_path
     assert not rd.ok and "повторяется в файле (уже в строке 2)" in rd.problems.errors[0].reason
 
 
+@pytest.mark.django_db
+def test_territories_as_a_list_with_levels(tmp_path: Path) -> None:
+    """A tree written as a list: the region is a row, its municipalities follow it."""
+    from msoko.intake.pipeline import run_import
+    from msoko.registry.models import Territory
+
+    f = _csv(tmp_path / "list.csv", [
+        ["Код", "Наименование", "Уровень", "Входит в"],
+        ["77", "Москва", "регион", ""],
+        ["77-01", "Центральный административный округ", "муниципалитет", "77"],
+        ["77-02", "Северный административный округ", "", ""],
+        ["50", "Московская область", "субъект", ""],
+        ["50-01", "Городской округ Химки", "городской округ", ""],
+    ])
+    r = run_import(f, kind="territories")
+    assert r.ok, _errors(r)
+    assert r.registry is not None and (r.registry.new, r.registry.changed, r.registry.unchanged) == (5, 0, 0)
+    assert set(Territory.objects.get(code="77").children.values_list("code", flat=True)) == {"77-01", "77-02"}
+    assert Territory.objects.get(code="50-01").parent.code == "50"
+    assert Territory.objects.get(code="50").kind == "region"
+
+
 def test_territory_rollback_refused_while_used_then_allowed(world: Any, tmp_path: Path) -> None:
     from msoko.facts.models import ImportBatch
     from msoko.intake.pipeline import rollback, run_import

@@ -602,38 +602,44 @@ def plan_territories(ctx: Ctx, user: Any) -> Summary | None:
         used_codes.add(norm(f"{prefix}{n}"))
         return f"{prefix}{n}"
 
-    def region_of(r: dict[str, Any], row: int) -> Territory | None:
-        name, code = _text(r.get("region")), _text(r.get("region_code"))
+    file_region: list[Territory] = []  # the last row of level «регион»: the default below it
+
+    def region_of(name: str | None, code: str | None, row: int, name_col: str, code_col: str) -> Territory | None:
         region: Territory | None = None
         if code is not None:
             region = codes.get(norm(code))
             if region is not None and region.kind != Territory.Kind.REGION:
                 probs.add(f"код принадлежит муниципалитету «{region.name}», а не региону", row=row,
-                          column=title["region_code"], value=code)
+                          column=title[code_col], value=code)
                 return None
+            if region is None and name is None:  # «Входит в: Москва» — a name in the code column
+                named = [t for t in regions if norm(t.name) == norm(code)]
+                region = named[0] if len(named) == 1 else None
         elif name is not None:
             found = [t for t in regions if norm(t.name) == norm(name)]
             if len(found) > 1:
                 probs.add("несколько регионов с таким наименованием: укажите код региона", row=row,
-                          column=title["region"], value=name)
+                          column=title[name_col], value=name)
                 return None
             region = found[0] if found else None
         else:
             if own_region is not None:
                 return own_region
+            if file_region:
+                return file_region[-1]
             if len(regions) == 1:
                 return regions[0]
             probs.add("не указан регион (столбцы «Регион» или «Код региона»): в msoko "
-                      f"{'нет регионов' if not regions else 'несколько регионов'}", row=row, column=title["region"])
+                      f"{'нет регионов' if not regions else 'несколько регионов'}", row=row, column=title[name_col])
             return None
         if own_region is not None and (region is None or region.pk != own_region.pk):
             probs.add(f"регион вне вашей территории: вы можете загружать муниципалитеты региона «{own_region.name}»",
-                      row=row, column=title["region_code" if code else "region"], value=code or name)
+                      row=row, column=title[code_col if code else name_col], value=code or name)
             return None
         if region is None:
             if name is None:
                 probs.add("нового региона нет в msoko: укажите его наименование", row=row,
-                          column=title["region"])
+                          column=title[name_col])
                 return None
             region = Territory(kind=Territory.Kind.REGION, name=name, code=code or fresh_code("R"))
             if code:
@@ -661,7 +667,13 @@ def plan_territories(ctx: Ctx, user: Any) -> Summary | None:
                 probs.add(f"длиннее {limit} символов", row=row, column=title[column], value=value)
                 break
         else:
-            region = region_of(r, row)
+            if r.get("level") == "region":  # a row of the region itself (a tree written as a list)
+                region = region_of(name, code, row, "name", "code")
+                if region is not None:
+                    used_regions[id(region)] = region
+                    file_region.append(region)
+                continue
+            region = region_of(_text(r.get("region")), _text(r.get("region_code")), row, "region", "region_code")
             if region is not None:
                 used_regions[id(region)] = region
             if region is None or (name is None and code is None):
