@@ -109,9 +109,11 @@ class Command(BaseCommand):
             w(str(p))
         if r.ok:
             head = "Проверка пройдена (ничего не записано)" if r.status == "dry_run" else f"Загружено: пакет {r.batch_id}"
+            has_students = r.kind not in KINDS or KINDS[r.kind].students != "none"
+            students = (f"обучающихся: {r.students}, из них найдены в прежних данных: {r.matched_students}; "
+                        if has_students else "")
             w(f"{head}. Строк: {r.rows}; пропущено пустых и итоговых: {r.skipped_rows}; "
-              f"обучающихся: {r.students}, из них найдены в прежних данных: {r.matched_students}; "
-              f"предупреждений: {r.problems.warning_total}.")
+              f"{students}предупреждений: {r.problems.warning_total}.")
             if r.replaced:
                 w(f"Заменены прежние пакеты: {', '.join(map(str, r.replaced))}.")
         if r.registry is not None:
