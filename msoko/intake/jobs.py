@@ -32,6 +32,7 @@ def result_as_dict(result: ImportResult) -> dict[str, Any]:
         "warnings": [asdict(p) for p in probs.warnings[:500]],
         "error_total": probs.error_total,
         "warning_total": probs.warning_total,
+        "registry": result.registry.as_dict() if result.registry is not None else None,
     }
 
 

@@ -60,6 +60,7 @@ class ImportResult:
     mapping: list[tuple[str, str]] = field(default_factory=list)  # header → field title
     mapping_name: str = ""
     problems: Problems = field(default_factory=Problems)
+    registry: registry_kinds.Summary | None = None  # an upsert kind's new / changed / unchanged
 
     @property
     def ok(self) -> bool:
@@ -93,6 +94,7 @@ class Ctx:
     students: set[str] = field(default_factory=set)
     org_ids: set[int] = field(default_factory=set)
     registry_rows: list[dict[str, Any]] = field(default_factory=list)
+    registry_plan: Any = None  # what an upsert kind will write, worked out before writing
     warned: set[str] = field(default_factory=set)
     rows: int = 0
     skipped: int = 0
@@ -825,8 +827,8 @@ def run_import(
     if not k.procedure and k.procedures and proc_code not in k.procedures:
         probs.add(f"укажите процедуру: одну из {', '.join(k.procedures)}")
     proc = Procedure.objects.filter(code=proc_code).first() if proc_code else None
-    ay, year_error = _resolve_year(year, probs, create=create_year)
-    if ay is None and kind not in ("staff",):
+    ay, year_error = (None, "") if k.year == "none" else _resolve_year(year, probs, create=create_year)
+    if ay is None and k.year == "required":
         probs.add(year_error)
     if probs.has_errors:
         return result
@@ -838,7 +840,7 @@ def run_import(
     same = ImportBatch.objects.filter(kind=k.code, file_sha256=sha, status=ImportBatch.Status.ACTIVE)
     if proc is not None:
         same = same.filter(procedure=proc)
-    earlier = same.first()
+    earlier = same.first() if not k.upsert else None  # an upsert compares instead
     if earlier is not None:
         result.status = "duplicate"
         result.batch_id = earlier.pk
@@ -921,6 +923,8 @@ def run_import(
                 probs.add("в строке другое число столбцов, чем в заголовке", row=number, value=text)
             if ctx.rows == 0:
                 probs.add("в файле нет строк с данными")
+            if k.table == "registry":
+                result.registry = registry_kinds.plan(ctx, user)
             check_duplicates(ctx, "обучающийся (школа) с тем же предметом и классом" if k.code != "vpr" else "балл того же обучающегося за то же задание")
             if k.code == "vpr" and not m.tasks and "task" in m.fields and not probs.has_errors:
                 totals = finish_vpr_long(ctx)

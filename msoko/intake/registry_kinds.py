@@ -1,6 +1,8 @@
 """Registry kinds (staff with courses and diagnostics, social passports, task
-specifications): rows collected while the file is validated, applied in the batch's
-transaction, each change recorded so that a rollback can undo it."""
+specifications, territories and organisations): rows collected while the file is validated,
+applied in the batch's transaction, each change recorded so that a rollback can undo it.
+Territories and organisations are upserted by a key and compared before writing
+(``registry_files``)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from django.db import models
 
 from msoko.access.audit import _snapshot
 from msoko.facts.models import Assessment, ImportBatch, TaskSpec
+from msoko.intake import registry_files
 from msoko.intake.headers import norm
 from msoko.intake.models import RegistryChange
+from msoko.intake.registry_files import RollbackRefused, Summary
 from msoko.registry.models import Course, DeficitDiagnostic, SocialPassport, StaffMember, Subject
 
 if TYPE_CHECKING:
@@ -55,6 +59,16 @@ def collect(ctx: Ctx, p: Parsed) -> None:
             seen.setdefault(key, r["_row"])
 
 
+def plan(ctx: Ctx, user: Any) -> Summary | None:
+    """After the whole file is read, before anything is written: check an upsert kind's rows
+    against the registry and say what would be new, changed and unchanged."""
+    if ctx.kind.code == "organisations":
+        return registry_files.plan_organisations(ctx, user)
+    if ctx.kind.code == "territories":
+        return registry_files.plan_territories(ctx, user)
+    return None
+
+
 def _change(batch: ImportBatch, obj: models.Model, before: dict[str, Any] | None) -> None:
     RegistryChange.objects.create(batch=batch, model=obj._meta.label, object_id=obj.pk, before=before)
 
@@ -77,7 +91,11 @@ def _upsert(batch: ImportBatch, model: type[models.Model], lookup: dict[str, Any
 
 def apply(ctx: Ctx, batch: ImportBatch) -> None:
     code = ctx.kind.code
-    if code == "social_passport":
+    if code == "organisations":
+        registry_files.apply_organisations(ctx, batch)
+    elif code == "territories":
+        registry_files.apply_territories(ctx, batch)
+    elif code == "social_passport":
         for r in ctx.registry_rows:
             values = {k: r.get(k) for k in (
                 "students_total", "low_income_share", "single_parent_share", "disability_share",
@@ -134,8 +152,14 @@ def apply(ctx: Ctx, batch: ImportBatch) -> None:
 
 def undo(batch: ImportBatch) -> None:
     """Undo a batch's registry changes, newest first: delete what it created, restore what
-    it changed."""
-    for ch in batch.registry_changes.order_by("-pk"):
+    it changed. Territories and organisations that something uses are not deleted: the whole
+    rollback is refused (``RollbackRefused``) with what uses them."""
+    registry_files.check_undo(batch)
+    changes = list(batch.registry_changes.order_by("-pk"))
+    registry_files.undo_bulk(batch, changes)
+    for ch in changes:
+        if ch.model in registry_files.BULK_MODELS:
+            continue
         model = apps.get_model(ch.model)
         obj = model._default_manager.filter(pk=ch.object_id).first()
         if obj is None:
@@ -146,3 +170,6 @@ def undo(batch: ImportBatch) -> None:
             for k, v in ch.before.items():
                 setattr(obj, k, v)
             obj.save()
+
+
+__all__ = ["RollbackRefused", "Summary", "apply", "collect", "plan", "undo"]

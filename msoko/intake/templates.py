@@ -21,7 +21,8 @@ WIDE_TASKS = ("1", "2", "3")
 def template_fields(kind: Kind) -> list[Field]:
     """The columns of the template (ВПР and ГИА use one column per task, not the long form)."""
     skip = {"ogrn", "inn", "patronymic", "task", "score"} if kind.wide_tasks else {"ogrn", "inn", "patronymic"}
-    return [f for f in kind.fields if f.name not in skip]
+    # ОГРН and ИНН as a way to name a school are left out; as the registry's own columns they stay
+    return [f for f in kind.fields if f.name not in skip or f.type == "text"]
 
 
 def write_template(kind_code: str, out: str | Path) -> Path:

@@ -33,14 +33,15 @@ ALLOWED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
 
 
 def can_upload(user: Any) -> bool:
-    """Territory specialists and analysts load files for the organisations they may edit;
-    the technical administrator always (a fresh installation's first file is its list of
-    organisations, when there are none yet)."""
+    """Territory specialists and analysts load files for the organisations they may edit
+    (and, with no organisation yet, the registry of their territory); the technical
+    administrator always (a fresh installation's first file is its list of organisations)."""
     return bool(
         user.is_authenticated
         and (
             user.is_superuser
-            or (user.role in UPLOAD_ROLES and policy.editable_organisations(user).exists())
+            or (user.role in UPLOAD_ROLES
+                and (user.territory_id or policy.editable_organisations(user).exists()))
         )
     )
 
@@ -346,7 +347,10 @@ def batches_for_user(user: Any) -> list[ImportBatch]:
         policy.editable_organisations(user).values_list("pk", flat=True)
     )
     qs = ImportBatch.objects.exclude(source="demo").select_related("procedure", "year", "created_by")
-    return [b for b in qs[:500] if b.scope and set(b.scope) <= allowed]
+    # a territories batch names no organisation: it belongs to whoever may load its region
+    regions = {user.territory_id} if user.is_superuser or user.role == Role.REGIONAL_ANALYST else set()
+    return [b for b in qs[:500] if (b.scope and set(b.scope) <= allowed) or (
+        b.kind == "territories" and (user.is_superuser or (b.territory_id and b.territory_id in regions)))]
 
 
 @login_required
@@ -362,10 +366,15 @@ def rollback(request: HttpRequest, pk: int) -> HttpResponse:
     from django.contrib import messages
 
     from msoko.intake.pipeline import rollback as rollback_batch
+    from msoko.intake.registry_files import RollbackRefused
 
     _require_uploader(request)
     if not any(b.pk == pk for b in batches_for_user(request.user)):
         raise Http404("Пакет не найден")
-    batch = rollback_batch(pk, user=request.user)
+    try:
+        batch = rollback_batch(pk, user=request.user)
+    except RollbackRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("intake:batches"))
     messages.success(request, f"Пакет № {batch.pk} отменён: его данные больше не учитываются.")
     return redirect(reverse("intake:batches"))

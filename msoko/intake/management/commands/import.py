@@ -14,6 +14,7 @@ from msoko.intake.kinds import KINDS
 from msoko.intake.models import ColumnMapping
 from msoko.intake.pipeline import ImportResult, rollback, run_import
 from msoko.intake.presets import ensure_presets
+from msoko.intake.registry_files import RollbackRefused
 from msoko.intake.templates import write_template
 
 
@@ -90,13 +91,16 @@ class Command(BaseCommand):
         if kind == "rollback":
             if len(args) != 1 or not args[0].isdigit():
                 raise CommandError("msoko import rollback НОМЕР_ПАКЕТА")
-            with acting_as(user, "командная строка"):
-                batch = rollback(int(args[0]), user=user)
+            try:
+                with acting_as(user, "командная строка"):
+                    batch = rollback(int(args[0]), user=user)
+            except RollbackRefused as exc:
+                raise CommandError(str(exc)) from None
             self.stdout.write(f"Пакет {batch.pk} отменён.")
             return
         if len(args) != 1:
             raise CommandError("msoko import ВИД ФАЙЛ")
-        if kind != "staff":  # staff lists carry no academic year
+        if kind in KINDS and KINDS[kind].year != "none":  # the registry itself has no year
             self.check_year(opts.get("year"), create=opts.get("create_year", False))
         with acting_as(user, "командная строка"):
             result = run_import(
@@ -145,8 +149,13 @@ class Command(BaseCommand):
             w(str(p))
         if r.ok:
             head = "Проверка пройдена (ничего не записано)" if r.status == "dry_run" else f"Загружено: пакет {r.batch_id}"
+            has_students = r.kind not in KINDS or KINDS[r.kind].students != "none"
+            students = (f"обучающихся: {r.students}, из них найдены в прежних данных: {r.matched_students}; "
+                        if has_students else "")
             w(f"{head}. Строк: {r.rows}; пропущено пустых и итоговых: {r.skipped_rows}; "
-              f"обучающихся: {r.students}, из них найдены в прежних данных: {r.matched_students}; "
-              f"предупреждений: {r.problems.warning_total}.")
+              f"{students}предупреждений: {r.problems.warning_total}.")
             if r.replaced:
                 w(f"Заменены прежние пакеты: {', '.join(map(str, r.replaced))}.")
+        if r.registry is not None:
+            for line in r.registry.lines():
+                w(line)
