@@ -167,3 +167,22 @@ def ensure_default_scales(year: AcademicYear) -> None:
             mark_cuts={"3": c3, "4": c4, "5": c5},
             source=VPR_SOURCE,
         )
+
+
+def ensure_year(start_year: int) -> AcademicYear:
+    """The academic year starting in ``start_year``, created (1 September – 31 August) when
+    the registry has none; an import asks for it when the user allows creating years.
+
+    Only the year: default scales are the 2024 reference points and would check an older
+    year's marks against the wrong cut points.
+    """
+    import datetime
+
+    year, _ = AcademicYear.objects.get_or_create(
+        start_year=start_year,
+        defaults={
+            "starts_on": datetime.date(start_year, 9, 1),
+            "ends_on": datetime.date(start_year + 1, 8, 31),
+        },
+    )
+    return year

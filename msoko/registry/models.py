@@ -7,12 +7,33 @@ Nothing here holds a student's name: a student is a keyed pseudonym (see
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 SHARE = [MinValueValidator(0), MaxValueValidator(100)]
+
+# The academic years msoko accepts anywhere (import, command line, pages), by start year:
+# from YEAR_MIN to next year. One place, so a file, a flag and a form agree.
+YEAR_MIN = 2000
+
+
+def year_max(today: datetime.date | None = None) -> int:
+    """The latest start year accepted: the year after the current calendar year."""
+    from django.utils import timezone
+
+    return (today or timezone.localdate()).year + 1
+
+
+def year_in_range(start_year: int) -> bool:
+    return YEAR_MIN <= start_year <= year_max()
+
+
+def year_range_text() -> str:
+    """«2000–2027»: how messages name the accepted range."""
+    return f"{YEAR_MIN}–{year_max()}"
 
 
 class WebsiteField(models.URLField):

@@ -108,5 +108,9 @@ class Command(BaseCommand):
             w(f"{head}. Строк: {r.rows}; пропущено пустых и итоговых: {r.skipped_rows}; "
               f"обучающихся: {r.students}, из них найдены в прежних данных: {r.matched_students}; "
               f"предупреждений: {r.problems.warning_total}.")
+            if r.absent:
+                w(f"Нет в файле (сохранено как пропуски): {', '.join(r.absent)}.")
+            if len(r.years) > 1:
+                w(f"Учебные годы в файле: {', '.join(f'{y}/{y + 1}' for y in r.years)}.")
             if r.replaced:
                 w(f"Заменены прежние пакеты: {', '.join(map(str, r.replaced))}.")
