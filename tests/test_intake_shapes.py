@@ -380,3 +380,26 @@ def test_year_cells(text: str, start: int | None) -> None:
     from msoko.intake.years import parse_year
 
     assert parse_year(text) == start
+
+
+def test_moscow_preset_takes_the_year_from_the_file(world: Any, tmp_path: Path) -> None:
+    from msoko.intake.pipeline import run_import
+    from msoko.registry.models import AcademicYear, Organisation
+
+    AcademicYear.objects.create(start_year=2015, starts_on=datetime.date(2015, 9, 1), ends_on=datetime.date(2016, 8, 31))
+    with MOSCOW.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    head, first, second = rows[0], rows[1], rows[2]
+    for r in (first, second):
+        Organisation.objects.create(territory=world.municipality, short_name=r[head.index("EDU_NAME")][:250],
+                                    full_name=r[head.index("EDU_NAME")], code=r[head.index("ID")],
+                                    ogrn=r[head.index("OGRN")])
+    path = tmp_path / "moscow_two.csv"
+    path.write_text("\n".join(";".join(f'"{c}"' for c in r) + ";" for r in (head, first, second)) + "\n", encoding="utf-8")
+
+    r = run_import(path, kind="aggregates", procedure="EGE", mapping="moscow_ege_2015")
+
+    assert r.ok, _errors(r)
+    assert r.years == [2015]
+    got = {(f["year"], f["measure"]) for f in _facts("school_aggregates")}
+    assert got == {(2015, m) for m in ("sat", "count_220_plus", "count_160_plus")}
