@@ -403,3 +403,53 @@ def test_moscow_preset_takes_the_year_from_the_file(world: Any, tmp_path: Path) 
     assert r.years == [2015]
     got = {(f["year"], f["measure"]) for f in _facts("school_aggregates")}
     assert got == {(2015, m) for m in ("sat", "count_220_plus", "count_160_plus")}
+
+
+def test_wide_student_file_one_column_per_subject(world: Any, tmp_path: Path) -> None:
+    from msoko.intake.pipeline import run_import
+
+    head = ["Код ОО", "Код участника", "Класс", "Русский язык, первичный балл", "Математика, первичный балл"]
+    rows = [head, ["A1", "1", "9А", "30", "20"], ["A1", "2", "9А", "", "8"], ["B2", "3", "9Б", "15", ""]]
+    path = _write(tmp_path / "oge_wide.csv", rows)
+    r = run_import(path, kind="gia", procedure="OGE", year=2024)
+    assert r.ok, _errors(r)
+    assert r.rows == 3
+    expected = set()
+    org = {"A1": world.school_a.pk, "B2": world.school_b.pk}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh, delimiter=";"):
+            for h, code in ((head[3], "ru"), (head[4], "math")):
+                if rec[h]:
+                    expected.add((org[rec["Код ОО"]], code, 9, float(rec[h])))
+    got = {(f["org_id"], f["subject"], f["grade"], f["primary_score"]) for f in _facts("student_results")}
+    assert got == expected and len(got) == 4
+
+
+def test_batches_from_before_coverage_are_replaced_only_when_covered(world: Any, tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from msoko.facts.models import ImportBatch, Procedure
+    from msoko.facts.store import open_batch
+    from msoko.intake.pipeline import run_import
+
+    # an ОГЭ Russian batch written before parameters and coverage were recorded
+    with open_batch(kind="aggregates", procedure=Procedure.objects.get(code="OGE"), year=world.year,
+                    file_name="old.csv", file_sha256="0" * 64, source="file") as w:
+        w.write("school_aggregates", pa.table({
+            "org_id": pa.array([world.school_a.pk], pa.int64()), "year": pa.array([2024], pa.int16()),
+            "procedure": ["OGE"], "subject": ["ru"], "grade": pa.array([9], pa.int8()),
+            "measure": ["sat"], "value": [15.0]}))
+        w.batch.scope = [world.school_a.pk]
+        w.batch.save()
+    old = ImportBatch.objects.get()
+    assert old.coverage == {} and old.parameters == {}
+    head = ["Код ОО", "Предмет", "Параллель", "Участников"]
+    maths = run_import(_write(tmp_path / "m.csv", [head, ["A1", "math", "9", "16"]]), kind="aggregates",
+                       procedure="OGE", year=2024)
+    assert maths.ok and maths.replaced == []  # another subject: the Russian batch stays
+    old.refresh_from_db()
+    assert old.status == "active" and old.coverage == {"OGE|2024|ru|9": [world.school_a.pk]}
+    russian = run_import(_write(tmp_path / "r.csv", [head, ["A1", "ru", "9", "17"]]), kind="aggregates",
+                         procedure="OGE", year=2024)
+    assert russian.ok and russian.replaced == [old.pk], (russian.problems.warnings, list(ImportBatch.objects.values("pk", "status", "coverage", "kind")))
+    assert sorted((f["subject"], f["value"]) for f in _facts("school_aggregates")) == [("math", 16.0), ("ru", 17.0)]
