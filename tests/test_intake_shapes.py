@@ -453,3 +453,30 @@ def test_batches_from_before_coverage_are_replaced_only_when_covered(world: Any,
                          procedure="OGE", year=2024)
     assert russian.ok and russian.replaced == [old.pk], (russian.problems.warnings, list(ImportBatch.objects.values("pk", "status", "coverage", "kind")))
     assert sorted((f["subject"], f["value"]) for f in _facts("school_aggregates")) == [("math", 16.0), ("ru", 17.0)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_page_lists_years_and_absent_columns(world: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from msoko.jobs.queue import HUEY
+    from tests.conftest import client_for
+
+    _year(2023, scales=False)
+    HUEY.flush()
+    content = ("Код ОО;Учебный год;Предмет;Участников;Средний балл\r\n"
+               "A1;2023/2024;ru;10;3,5\r\nA1;2024/2025;ru;12;-\r\n").encode("cp1251")
+    bob = client_for(world.bob)
+    response = bob.post(reverse("intake:upload"), {
+        "kind": "aggregates", "year": 2024, "procedure": "OGE",
+        "file": SimpleUploadedFile("agg.csv", content)})
+    assert response.status_code == 302
+    while (task := HUEY.dequeue()) is not None:
+        HUEY.execute(task)
+    page = bob.get(response.url).content.decode()
+    HUEY.flush()
+    assert "Проверка пройдена" in page
+    assert "2023/2024, 2024/2025" in page
+    assert "Нет в файле (сохранено как пропуски)" in page and "Средняя отметка" in page
+    assert "значение скрыто источником" in page
