@@ -480,3 +480,26 @@ def test_the_check_page_lists_years_and_absent_columns(world: Any) -> None:
     assert "2023/2024, 2024/2025" in page
     assert "Нет в файле (сохранено как пропуски)" in page and "Средняя отметка" in page
     assert "значение скрыто источником" in page
+
+
+def test_several_procedures_in_one_file(world: Any, tmp_path: Path) -> None:
+    from msoko.facts.models import FactFile, ImportBatch
+    from msoko.intake.pipeline import run_import
+
+    head = ["Код ОО", "Форма ГИА", "Код участника", "Предмет", "Класс", "Первичный балл", "Отметка"]
+    rows = [head, ["A1", "ОГЭ", "1", "ru", "9А", "30", "5"], ["A1", "ГВЭ-9", "2", "ru", "9А", "10", "3"],
+            ["B2", "огэ", "3", "math", "9Б", "9", "3"]]
+    r = run_import(_write(tmp_path / "gia9.csv", rows), kind="gia")
+    assert r.ok, _errors(r)
+    batch = ImportBatch.objects.get()
+    assert batch.procedure is None
+    assert sorted(set(FactFile.objects.values_list("procedure_code", flat=True))) == ["GVE9", "OGE"]
+    got = sorted((f["procedure"], f["subject"], f["primary_score"], f["mark"]) for f in _facts("student_results"))
+    assert got == [("GVE9", "ru", 10.0, 3), ("OGE", "math", 9.0, 3), ("OGE", "ru", 30.0, 5)]
+    # ОГЭ rows are checked against the ОГЭ scale of their subject (ru: «5» from 29)
+    wrong = rows[:1] + [["A1", "ОГЭ", "4", "ru", "9А", "20", "5"]]
+    r = run_import(_write(tmp_path / "gia9_bad.csv", wrong), kind="gia")
+    assert not r.ok and any("не соответствует первичному баллу 20" in p.reason for p in r.problems.errors)
+    # a row without a procedure, none chosen: an error naming the row
+    r = run_import(_write(tmp_path / "gia9_none.csv", rows[:1] + [["A1", "", "5", "ru", "9А", "30", "5"]]), kind="gia")
+    assert not r.ok and any(p.row == 2 and "не указана процедура" in p.reason for p in r.problems.errors)

@@ -122,8 +122,10 @@ class Ctx:
     years: dict[int, AcademicYear | None] = field(default_factory=dict)
     missing_years: dict[int, list[int]] = field(default_factory=dict)  # year → rows (first 10)
     missing_year_rows: dict[int, int] = field(default_factory=dict)  # year → rows, all counted
-    specs_by_year: dict[int, Specs] = field(default_factory=dict)
+    specs_by_year: dict[tuple[str, int], Specs] = field(default_factory=dict)
     ranges: Ranges | None = None
+    ranges_by_procedure: dict[str, Ranges] = field(default_factory=dict)
+    procedures: dict[str, Procedure | None] = field(default_factory=dict)
     # what the batch covers: «procedure|year|subject|grade» → organisations
     coverage: dict[str, set[int]] = field(default_factory=dict)
 
@@ -132,11 +134,24 @@ class Ctx:
             self.warned.add(reason)
             self.problems.add(reason, error=False)
 
-    def specs_for(self, year: int) -> Specs:
-        """Mark scales and task maxima of the procedure in ``year``."""
-        if year not in self.specs_by_year:
-            self.specs_by_year[year] = Specs(self.procedure, self.years.get(year))
-        return self.specs_by_year[year]
+    def procedure_object(self, code: str) -> Procedure | None:
+        if code == self.procedure_code:
+            return self.procedure
+        if code not in self.procedures:
+            self.procedures[code] = Procedure.objects.filter(code=code).first()
+        return self.procedures[code]
+
+    def specs_for(self, year: int, procedure: str | None = None) -> Specs:
+        """Mark scales and task maxima of a procedure (the chosen one by default) in ``year``."""
+        code = procedure or self.procedure_code
+        if (code, year) not in self.specs_by_year:
+            self.specs_by_year[(code, year)] = Specs(self.procedure_object(code), self.years.get(year))
+        return self.specs_by_year[(code, year)]
+
+    def ranges_for(self, procedure: str) -> Ranges:
+        if procedure not in self.ranges_by_procedure:
+            self.ranges_by_procedure[procedure] = Ranges(self.procedure_object(procedure))
+        return self.ranges_by_procedure[procedure]
 
     def year_object(self, year: int) -> AcademicYear | None:
         """The registry's year (created, when allowed, inside the batch's transaction)."""
@@ -263,6 +278,7 @@ class Parsed:
     class_label: pa.Array
     tasks: list[tuple[str, np.ndarray]]
     year: np.ndarray  # int64 start year of each row (0 = unknown, already an error)
+    procedure: np.ndarray | None = None  # object: procedure code per row; None = the chosen one
 
 
 def _col(table: pa.Table, i: int) -> pa.Array:
@@ -462,6 +478,10 @@ def parse_chunk(ctx: Ctx, table: pa.Table, first_row: int | np.ndarray, m: Mappi
             scaled = kind.code in SCALED_KINDS and f.name in SCALED_FIELDS
             lo, hi = (None, None) if scaled else (f.lo, f.hi)
             values[f.name] = parse_number(col, probs, rows, f.title, integer=f.type == "int", lo=lo, hi=hi)
+        elif f.type == "procedure":
+            procs = ctx.kind.procedures or ((ctx.kind.procedure,) if ctx.kind.procedure else ())
+            values[f.name] = map_values(col, _procedure_lookup(procs), probs, rows, f.title,
+                                        f"неизвестная процедура; допустимо: {', '.join(procs)}")
         elif f.type == "year":
             year_col = col
             values[f.name] = map_values(col, parse_year, probs, rows, f.title,
@@ -482,6 +502,7 @@ def parse_chunk(ctx: Ctx, table: pa.Table, first_row: int | np.ndarray, m: Mappi
             if empty.any():
                 probs.add_rows(empty, "не заполнено обязательное поле", rows=rows, column=f.title)
     year = _row_years(ctx, values.pop("year", None), year_col, rows)
+    procedure = _row_procedures(ctx, values.pop("procedure", None), rows)
     org_id = _resolve_orgs(ctx, table, rows, m) if kind.needs_org else np.full(n, -1, dtype=np.int64)
     ctx.org_ids.update(int(i) for i in np.unique(org_id) if i >= 0)
     student, skey = (None, None)
@@ -510,7 +531,34 @@ def parse_chunk(ctx: Ctx, table: pa.Table, first_row: int | np.ndarray, m: Mappi
         # bounds: the task's own range from the work's specification (``check_task_max``)
         tasks.append((number, parse_number(col, probs, rows, f"Задание {number}")))
     return Parsed(n, rows, values, org_id, student, skey, subject, pa.array(subject, pa.string()), grade,
-                  class_label, tasks, year)
+                  class_label, tasks, year, procedure)
+
+
+def _procedure_lookup(allowed: tuple[str, ...]) -> Callable[[str], str | None]:
+    names = {norm(c): c for c in allowed}
+    names.update({norm(k): v for k, v in PROCEDURE_ALIASES.items()})
+    for code, name in Procedure.objects.filter(code__in=allowed).values_list("code", "name"):
+        names[norm(name)] = code
+        names[norm(name).replace("-", " ")] = code
+    names.update({"гвэ 9": "GVE9", "гвэ-9": "GVE9", "гвэ 11": "GVE11", "гвэ-11": "GVE11", "огэ": "OGE",
+                  "егэ": "EGE", "впр": "VPR", "кдр": "KDR", "нико": "NIKO"})
+    return lambda v: (found if (found := names.get(norm(v))) in allowed else None)
+
+
+def _row_procedures(ctx: Ctx, parsed: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    """The procedure of each row when the file has a procedure column (else None: the chosen
+    one for every row); a row without one takes the chosen procedure, or is an error."""
+    if parsed is None:
+        return None
+    empty = np.asarray(pc.is_null(pa.array(parsed, pa.string())))
+    if empty.any():
+        if ctx.procedure_code:
+            parsed = np.where(empty, ctx.procedure_code, parsed)
+        else:
+            ctx.problems.add_rows(empty, "не указана процедура (ни в файле, ни при загрузке)", rows=rows,
+                                  column=ctx.kind.field("procedure").title)
+            parsed = np.where(empty, "", parsed)
+    return parsed
 
 
 def pd_isnull(a: np.ndarray) -> np.ndarray:
@@ -529,19 +577,25 @@ def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
 # Checks shared by the student kinds
 
 
-def _groups(p: Parsed) -> list[tuple[int, str, int | None, np.ndarray]]:
-    """The works of a chunk: (year, subject, grade, rows mask)."""
+def _groups(p: Parsed, procedure: str) -> list[tuple[str, int, str, int | None, np.ndarray]]:
+    """The works of a chunk: (procedure, year, subject, grade, rows mask); ``procedure`` is
+    the chosen one, for rows that do not name theirs."""
     codes, values = _codes(p.subject_arr)
     grade = np.where(np.isnan(p.grade), -1, p.grade).astype(np.int64)
+    if p.procedure is None:
+        procs = [(procedure, np.ones(p.n, dtype=bool))]
+    else:
+        procs = [(str(c), p.procedure == c) for c in sorted(set(p.procedure.tolist())) if c]
     out = []
-    for y in np.unique(p.year).tolist():
-        ymask = p.year == y
-        for c, s in [(-1, ""), *enumerate(values)]:
-            smask = ymask & (codes == c)
-            if not smask.any():
-                continue
-            for g in np.unique(grade[smask]).tolist():
-                out.append((int(y), s, None if g < 0 else int(g), smask & (grade == g)))
+    for proc, pmask in procs:
+        for y in np.unique(p.year[pmask]).tolist():
+            ymask = pmask & (p.year == y)
+            for c, s in [(-1, ""), *enumerate(values)]:
+                smask = ymask & (codes == c)
+                if not smask.any():
+                    continue
+                for g in np.unique(grade[smask]).tolist():
+                    out.append((proc, int(y), s, None if g < 0 else int(g), smask & (grade == g)))
     return out
 
 
@@ -551,10 +605,11 @@ def check_score_range(ctx: Ctx, p: Parsed, name: str, values: np.ndarray) -> Non
     f = ctx.kind.field(name)
     which = SCALED_FIELDS[name]
     generic = Range(f.lo if f.lo is not None else -np.inf, f.hi if f.hi is not None else np.inf, "")
-    for y, s, g, mask in _groups(p):
+    for proc, y, s, g, mask in _groups(p, ctx.procedure_code):
         r = None
-        if s and y and ctx.ranges is not None:
-            r = ctx.ranges.primary(y, s, g) if which == "primary" else ctx.ranges.scaled(y, s, g)
+        if s and y and proc:
+            ranges = ctx.ranges_for(proc)
+            r = ranges.primary(y, s, g) if which == "primary" else ranges.scaled(y, s, g)
         r = r or generic
         bad = mask & ~np.isnan(values) & ((values < r.lo) | (values > r.hi))
         if bad.any():
@@ -567,10 +622,10 @@ def check_score_range(ctx: Ctx, p: Parsed, name: str, values: np.ndarray) -> Non
 def check_mark(ctx: Ctx, p: Parsed, primary: np.ndarray, mark: np.ndarray) -> np.ndarray:
     """The mark of each row under the year's scale; mismatches with ``mark`` are errors."""
     expected = np.full(p.n, np.nan)
-    for y, s, g, mask in _groups(p):
+    for proc, y, s, g, mask in _groups(p, ctx.procedure_code):
         if not s:
             continue
-        scale = ctx.specs_for(y).scale(s, g)
+        scale = ctx.specs_for(y, proc).scale(s, g)
         if scale is None:
             ctx.warn_once(f"нет шкалы перевода для предмета {s}{f', {g} класс' if g else ''}: "
                           "отметки не сверены с баллами")
@@ -592,12 +647,12 @@ def check_mark(ctx: Ctx, p: Parsed, primary: np.ndarray, mark: np.ndarray) -> np
 def check_task_max(ctx: Ctx, p: Parsed, row_idx: np.ndarray, task_codes: np.ndarray, task_dict: list[Any], score: np.ndarray) -> None:
     """Scores outside the task's range (TaskSpec: minimum, maximum) and task numbers the
     spec does not have; without a spec, the generic 0–100."""
-    for y, s, g, mask in _groups(p):
+    for proc, y, s, g, mask in _groups(p, ctx.procedure_code):
         sel = mask[row_idx]
         codes = task_codes[sel]
         rows_sel = p.rows[row_idx[sel]]
         vals = score[sel]
-        spec = ctx.ranges.tasks(y, s, g) if (s and ctx.ranges is not None) else None
+        spec = ctx.ranges_for(proc).tasks(y, s, g) if (s and proc) else None
         if spec is None:
             if s:
                 ctx.warn_once(f"нет спецификации работы ({s}{f', {g} класс' if g else ''}): баллы за "
@@ -652,6 +707,8 @@ def remember_keys(ctx: Ctx, p: Parsed, row_idx: np.ndarray, extra: np.ndarray | 
         k = (k + _subject_index(ctx, p.subject_arr)[row_idx]) * np.uint64(1_000_003)
         k = (k + np.nan_to_num(p.grade[row_idx], nan=0).astype(np.uint64)) * np.uint64(1_000_003)
         k = k + p.year[row_idx].astype(np.uint64)
+        if p.procedure is not None:
+            k = k * np.uint64(1_000_003) + _subject_index(ctx, p.procedure[row_idx])
         if extra is not None:
             k = k * np.uint64(1_000_003) + extra.astype(np.uint64)
     ctx.keys.append(k)
@@ -687,7 +744,8 @@ def _base(ctx: Ctx, p: Parsed, idx: np.ndarray | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "org_id": pa.array(p.org_id[sel], pa.int64()),
         "year": pa.array(p.year[sel].astype(np.int16)),
-        "procedure": pa.array([ctx.procedure_code] * n, pa.string()),
+        "procedure": (pa.array([ctx.procedure_code] * n, pa.string()) if p.procedure is None
+                      else pa.array(p.procedure[sel].tolist(), pa.string())),
         "grade": _num(p.grade[sel], pa.int8()),
         "class_label": take(p.class_label),
     }
@@ -927,22 +985,25 @@ def _aggregates(ctx: Ctx, p: Parsed) -> dict[str, pa.Table]:
         key = p.org_id.astype(np.uint64) * np.uint64(1_000_003) + _subject_index(ctx, p.subject_arr)
         key = key * np.uint64(1_000_003) + np.nan_to_num(p.grade, nan=0).astype(np.uint64)
         key = key * np.uint64(1_000_003) + p.year.astype(np.uint64)
+        if p.procedure is not None:
+            key = key * np.uint64(1_000_003) + _subject_index(ctx, p.procedure)
     ctx.keys.append(key)
     ctx.key_rows.append(p.rows)
-    org, year, subj, grade, meas, val = [], [], [], [], [], []
+    org, year, proc, subj, grade, meas, val = [], [], [], [], [], [], []
+    procedure = p.procedure if p.procedure is not None else np.full(p.n, ctx.procedure_code, dtype=object)
     for name in measures:
         present = ~np.isnan(v[name])
         org.append(p.org_id[present])
         year.append(p.year[present])
+        proc.append(procedure[present])
         subj.append(p.subject[present])
         grade.append(p.grade[present])
         meas.append(np.full(int(present.sum()), name, dtype=object))
         val.append(v[name][present])
-    n = sum(len(o) for o in org)
     return {"school_aggregates": pa.table({
         "org_id": pa.array(np.concatenate(org), pa.int64()),
         "year": pa.array(np.concatenate(year).astype(np.int16)),
-        "procedure": pa.array([ctx.procedure_code] * n, pa.string()),
+        "procedure": pa.array(np.concatenate(proc).tolist(), pa.string()),
         "subject": pa.array(np.concatenate(subj).tolist(), pa.string()),
         "grade": _num(np.concatenate(grade), pa.int8()),
         "measure": pa.array(np.concatenate(meas).tolist(), pa.string()),
@@ -990,12 +1051,13 @@ def _matched_students(students: set[str], exclude_batch: int | None) -> int:
 PROCEDURE_ALIASES = {"ОГЭ": "OGE", "ЕГЭ": "EGE", "ВПР": "VPR", "КДР": "KDR"}
 
 
-def _procedure(k: Kind, procedure: str | None, probs: Problems) -> tuple[str, Procedure | None]:
+def _procedure(k: Kind, procedure: str | None, probs: Problems, in_file: bool = False) -> tuple[str, Procedure | None]:
+    """The chosen procedure; none is needed when the file has a procedure column."""
     code = (procedure or k.procedure or "").upper()
     code = PROCEDURE_ALIASES.get(code, code)
     if k.procedure and procedure and code != k.procedure:
         probs.add(f"для вида «{k.title}» процедура всегда {k.procedure}")
-    if not k.procedure and k.procedures and code not in k.procedures:
+    if not k.procedure and k.procedures and code not in k.procedures and (code or not in_file):
         probs.add(f"укажите процедуру: одну из {', '.join(k.procedures)}")
     return code, (Procedure.objects.filter(code=code).first() if code else None)
 
@@ -1137,7 +1199,7 @@ def run_import(
     if k is None:
         probs.add(f"неизвестный вид данных «{kind}»; есть: {', '.join(KINDS)}")
         return result
-    proc_code, proc = _procedure(k, procedure, probs)
+    proc_code, proc = _procedure(k, procedure, Problems())  # checked again once the columns are known
     subjects = Subjects()
     subject_code = subjects.lookup(subject) if subject else None
     if subject and subject_code is None:
@@ -1175,6 +1237,7 @@ def run_import(
         probs.add("столбец не сопоставлен ни с одним полем и не загружается", row=hdr_row, column=h, error=False)
     _check_required(k, m, probs, hdr_row)
     _check_expected_columns(k, saved, headers, probs, hdr_row)
+    proc_code, proc = _procedure(k, procedure, probs, in_file="procedure" in m.fields)
     default_year = _default_year(k, year, m, probs, create_year)
     if probs.has_errors:
         return result
@@ -1195,7 +1258,6 @@ def run_import(
     ay = AcademicYear.objects.filter(start_year=default_year).first() if default_year is not None else None
     ctx = Ctx(k, ay, proc_code, proc, subject_code, grade, OrgIndex(allowed), subjects, Specs(proc, ay), problems=probs)
     ctx.default_year, ctx.create_year, ctx.dry_run = default_year, create_year, dry_run
-    ctx.ranges = Ranges(proc)
     try:
         _load(ctx, src, m, result, name=name, sha=sha, user=user, dry_run=dry_run, progress=progress,
               params=params)
@@ -1436,6 +1498,11 @@ def _finish_batch(ctx: Ctx, writer: BatchWriter, user: Any, params: dict[str, An
     batch.rows = writer.rows if ctx.kind.table != "registry" else ctx.rows
     batch.parameters = params
     batch.coverage = {k: sorted(v) for k, v in sorted(ctx.coverage.items())}
+    procedures = {k.split("|")[0] for k in batch.coverage}
+    if len(procedures) == 1:
+        batch.procedure = ctx.procedure_object(procedures.pop())
+    elif procedures:
+        batch.procedure = None  # several procedures: ``coverage`` names them
     years = {int(k.split("|")[1]) for k in batch.coverage}
     if len(years) == 1:
         batch.year = ctx.year_object(years.pop())

@@ -29,7 +29,7 @@ _GRADE_IN = re.compile(
     r"|(?:класс|параллель)\s*(\d{1,2})(?!\d)"
 )
 # fields a qualifier never widens: they say who and where, not a value
-_NOT_WIDE = {"org", "student", "subject", "year", "date"}
+_NOT_WIDE = {"org", "student", "subject", "year", "date", "procedure"}
 _NOT_WIDE_NAMES = {"class_label", "grade", "task"}
 
 
