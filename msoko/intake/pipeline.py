@@ -1199,7 +1199,6 @@ def run_import(
     if k is None:
         probs.add(f"неизвестный вид данных «{kind}»; есть: {', '.join(KINDS)}")
         return result
-    proc_code, proc = _procedure(k, procedure, Problems())  # checked again once the columns are known
     subjects = Subjects()
     subject_code = subjects.lookup(subject) if subject else None
     if subject and subject_code is None:
