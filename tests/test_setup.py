@@ -125,7 +125,8 @@ def test_ensure_year_accepts_only_the_range() -> None:
     with time_machine.travel(MARCH_2026, tick=False):
         year, created = ensure_year(2001)
         assert created and year.label == "2001/2002" and not year.is_current
-        assert MarkScale.objects.filter(year=year).count() == SCALES_PER_YEAR
+        # only the year: the 2024 reference cut points would misjudge an older year's marks
+        assert not MarkScale.objects.filter(year=year).exists()
         assert ensure_year(2001) == (year, False)
         with pytest.raises(ValueError, match="вне допустимого диапазона: от 2000/2001 до 2026/2027"):
             ensure_year(1999)
@@ -177,8 +178,9 @@ def test_import_creates_the_year_when_asked(world: Any, tmp_path: Path) -> None:
     assert "Загружено: пакет" in out.getvalue()
     batch = ImportBatch.objects.get()
     assert batch.year == year
-    # The mark 5 for 30 of 33 was checked against the new year's default ОГЭ scale.
-    assert MarkScale.objects.filter(year=year, procedure__code="OGE", subject__code="ru").exists()
+    # No scale is invented for the new year, and the user is told marks went unchecked.
+    assert not MarkScale.objects.filter(year=year).exists()
+    assert "шкалы перевода для него не заведены" in out.getvalue()
 
 
 def test_pipeline_message_names_no_flag(world: Any, tmp_path: Path) -> None:

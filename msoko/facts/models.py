@@ -93,6 +93,11 @@ class TaskSpec(models.Model):
     number = models.CharField("номер задания", max_length=16)
     position = models.PositiveSmallIntegerField("порядок", default=0)
     max_score = models.PositiveSmallIntegerField("максимальный балл")
+    min_score = models.SmallIntegerField(
+        "минимальный балл",
+        default=0,
+        help_text="Обычно 0; отрицательный, если за задание снимают штрафные баллы.",
+    )
     level = models.CharField("уровень сложности", max_length=10, choices=Level.choices)
     codifier_code = models.CharField("код элемента кодификатора", max_length=64, blank=True)
     codifier_name = models.CharField("проверяемый элемент содержания", max_length=1000, blank=True)
@@ -124,6 +129,19 @@ class MarkScale(models.Model):
         "registry.AcademicYear", verbose_name="учебный год", on_delete=models.PROTECT
     )
     max_primary = models.PositiveSmallIntegerField("максимальный первичный балл")
+    min_primary = models.SmallIntegerField(
+        "минимальный первичный балл",
+        default=0,
+        help_text="Обычно 0; отрицательный, если в работе есть штрафные баллы.",
+    )
+    scaled_min = models.SmallIntegerField(
+        "шкалированный (тестовый) балл: от", null=True, blank=True,
+        help_text="Если пусто — от 0.",
+    )
+    scaled_max = models.SmallIntegerField(
+        "шкалированный (тестовый) балл: до", null=True, blank=True,
+        help_text="Если пусто — до 100.",
+    )
     mark_cuts = models.JSONField(
         "границы отметок (первичный балл)",
         default=dict,
@@ -153,10 +171,24 @@ class MarkScale(models.Model):
 
     def clean(self) -> None:
         cuts = self._cuts()
+        if self.min_primary >= self.max_primary:
+            raise ValidationError({"min_primary": "Минимальный балл должен быть меньше максимального."})
+        if cuts and cuts[0][1] < self.min_primary:
+            raise ValidationError({"mark_cuts": "Граница отметки меньше минимального балла."})
+        lo, hi = self.scaled_range()
+        if lo >= hi:
+            raise ValidationError({"scaled_max": "Верхняя граница шкалы должна быть больше нижней."})
         if any(b <= a for (_, a), (_, b) in zip(cuts, cuts[1:], strict=False)):
             raise ValidationError({"mark_cuts": "Границы отметок должны возрастать с отметкой."})
         if cuts and cuts[-1][1] > self.max_primary:
             raise ValidationError({"mark_cuts": "Граница отметки больше максимального балла."})
+
+    def scaled_range(self) -> tuple[int, int]:
+        """The range of the scaled (test) score: 0–100 unless the scale says otherwise."""
+        return (
+            0 if self.scaled_min is None else self.scaled_min,
+            100 if self.scaled_max is None else self.scaled_max,
+        )
 
     def _cuts(self) -> list[tuple[int, int]]:
         return sorted(((int(m), int(s)) for m, s in (self.mark_cuts or {}).items()))
@@ -207,6 +239,20 @@ class ImportBatch(models.Model):
         "статус", max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
     warnings = models.JSONField("предупреждения", default=list, blank=True)
+    parameters = models.JSONField(
+        "параметры загрузки",
+        default=dict,
+        blank=True,
+        help_text="Вид, процедура, год, предмет, класс и сопоставление столбцов, с которыми "
+        "загружен файл: тот же файл с другими параметрами — другая загрузка.",
+    )
+    coverage = models.JSONField(
+        "что покрывает пакет",
+        default=dict,
+        blank=True,
+        help_text="Работы пакета («процедура|год|предмет|класс») и организации каждой: "
+        "новый пакет заменяет прежний, только если покрывает всё, что покрывал прежний.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="кто загрузил",
@@ -226,6 +272,15 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Пакет {self.pk}: {self.kind} {self.file_name}".strip()
+
+    @property
+    def years_label(self) -> str:
+        """The academic years of the batch's facts: «2023/2024, 2024/2025» (a file may span
+        several years; ``year`` is set only when there is one)."""
+        years = sorted({int(k.split("|")[1]) for k in (self.coverage or {}) if k.count("|") >= 3})
+        if not years:
+            return str(self.year or "")
+        return ", ".join(f"{y}/{y + 1}" for y in years)
 
 
 class FactFile(models.Model):

@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from msoko.facts.models import MarkScale, Procedure
-from msoko.registry.models import AcademicYear, Subject
+from msoko.registry.models import YEAR_MIN, AcademicYear, Subject, current_start_year, year_max
 
 F = Procedure.Family
 R = Procedure.ResultKind
@@ -181,21 +181,15 @@ def ensure_default_scales(year: AcademicYear) -> None:
 # ---------------------------------------------------------------------------------------------
 # Academic years: the range every entry point accepts, and the years a fresh installation has.
 
-FIRST_YEAR = 2000  # the earliest academic year msoko accepts (2000/2001)
+FIRST_YEAR = YEAR_MIN  # the earliest academic year msoko accepts (2000/2001)
 YEARS_BEFORE = 5  # a fresh installation has five years before the current one...
 YEARS_AFTER = 1  # ...and the next one
-
-
-def current_start_year(today: datetime.date | None = None) -> int:
-    """The academic year under way on ``today``: years start on 1 September."""
-    today = today or timezone.localdate()
-    return today.year if today.month >= 9 else today.year - 1
 
 
 def year_range(today: datetime.date | None = None) -> tuple[int, int]:
     """The first and last start years accepted by the import, the command line and every
     page: 2000/2001 up to the year after the current one."""
-    return FIRST_YEAR, current_start_year(today) + YEARS_AFTER
+    return FIRST_YEAR, year_max(today)
 
 
 def year_label(start_year: int) -> str:
@@ -239,20 +233,22 @@ def _new_year(start_year: int, *, is_current: bool) -> AcademicYear:
 
 @transaction.atomic
 def ensure_year(start_year: int, today: datetime.date | None = None) -> tuple[AcademicYear, bool]:
-    """The academic year starting in ``start_year``, created (with the default scales of its
-    procedures) when missing: what ``msoko import --create-year`` and the web upload's
-    «Создать учебный год, если его нет» do, once per year found in a file. Returns the year
-    and whether it was created; ValueError (Russian) for a year outside :func:`year_range`."""
+    """The academic year starting in ``start_year``, created when missing: what ``msoko import
+    --create-year`` and the web upload's «Создать учебный год, если его нет» do, once per year
+    found in a file, inside the load's transaction. Returns the year and whether it was
+    created; ValueError (Russian) for a year outside :func:`year_range`.
+
+    Only the year, not default scales: those are the 2024 reference cut points and would check
+    an older year's marks against the wrong cuts. A specialist enters that year's scales
+    (Администрирование → Шкалы перевода); until then marks are not checked against scores."""
     year = AcademicYear.objects.filter(start_year=start_year).first()
     if year is not None:
         return year, False
     problem = year_problem(start_year, today)
     if problem:
         raise ValueError(problem)
-    ensure_reference_data([])  # procedures and subjects, which the scales refer to
-    year = _new_year(start_year, is_current=False)
-    ensure_default_scales(year)
-    return year, True
+    ensure_reference_data([])  # procedures and subjects
+    return _new_year(start_year, is_current=False), True
 
 
 @dataclasses.dataclass

@@ -28,6 +28,8 @@ def result_as_dict(result: ImportResult) -> dict[str, Any]:
         "replaced": list(result.replaced),
         "mapping": [list(pair) for pair in result.mapping],
         "mapping_name": result.mapping_name,
+        "absent_columns": list(result.absent),
+        "years": list(result.years),
         "errors": [asdict(p) for p in probs.errors[:500]],
         "warnings": [asdict(p) for p in probs.warnings[:500]],
         "error_total": probs.error_total,

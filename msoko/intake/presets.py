@@ -26,3 +26,13 @@ def ensure_presets() -> None:
             note=data.get("note", ""),
             is_preset=True,
         )
+
+
+def original_headers(name: str) -> dict[str, str]:
+    """A shipped preset's headers as the source spells them (normalised → original), so a
+    message names «PASSES_OVER_220», not its normalised form; {} for a user's own mapping."""
+    for path in sorted(PRESETS_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("name") == name:
+            return {norm(h): h for h in data.get("headers", [])}
+    return {}

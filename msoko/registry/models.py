@@ -7,12 +7,40 @@ Nothing here holds a student's name: a student is a keyed pseudonym (see
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 SHARE = [MinValueValidator(0), MaxValueValidator(100)]
+
+# The academic years msoko accepts anywhere (import, command line, pages), by start year:
+# from YEAR_MIN (2000/2001) to the year after the current one. One place, so a file, a flag
+# and a form agree (``msoko.facts.reference.year_range`` reads it too).
+YEAR_MIN = 2000
+
+
+def current_start_year(today: datetime.date | None = None) -> int:
+    """The academic year under way on ``today``: years start on 1 September."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def year_max(today: datetime.date | None = None) -> int:
+    """The latest start year accepted: the academic year after the current one."""
+    return current_start_year(today) + 1
+
+
+def year_in_range(start_year: int) -> bool:
+    return YEAR_MIN <= start_year <= year_max()
+
+
+def year_range_text() -> str:
+    """«2000–2027»: how messages name the accepted range."""
+    return f"{YEAR_MIN}–{year_max()}"
 
 
 class WebsiteField(models.URLField):

@@ -40,8 +40,7 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=_year, help="учебный год: 2024 или 2024/2025")
         parser.add_argument(
             "--create-year", action="store_true",
-            help="завести учебный год, если его нет в справочнике (со шкалами по умолчанию; "
-            "заводится уже при проверке, в том числе с --dry-run)",
+            help="завести учебный год, если его нет в справочнике (при загрузке, не при проверке)",
         )
         parser.add_argument("--procedure", help="процедура: OGE, EGE, GVE9, GVE11, VPR...")
         parser.add_argument("--subject", help="предмет, если в файле нет столбца «Предмет»")
@@ -128,7 +127,7 @@ class Command(BaseCommand):
         if not create and not AcademicYear.objects.filter(start_year=year).exists():
             raise CommandError(
                 f"Учебный год {year_label(year)} не заведён в справочнике «Учебные годы». "
-                "Добавьте --create-year, чтобы завести его при загрузке (со шкалами по умолчанию), "
+                "Добавьте --create-year, чтобы завести его при загрузке, "
                 "или заведите его в администрировании."
             )
 
@@ -154,6 +153,10 @@ class Command(BaseCommand):
                         if has_students else "")
             w(f"{head}. Строк: {r.rows}; пропущено пустых и итоговых: {r.skipped_rows}; "
               f"{students}предупреждений: {r.problems.warning_total}.")
+            if r.absent:
+                w(f"Нет в файле (сохранено как пропуски): {', '.join(r.absent)}.")
+            if len(r.years) > 1:
+                w(f"Учебные годы в файле: {', '.join(f'{y}/{y + 1}' for y in r.years)}.")
             if r.replaced:
                 w(f"Заменены прежние пакеты: {', '.join(map(str, r.replaced))}.")
         if r.registry is not None:
