@@ -15,7 +15,6 @@ import datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.utils import timezone
 
 from msoko.facts.models import MarkScale, Procedure
 from msoko.registry.models import YEAR_MIN, AcademicYear, Subject, current_start_year, year_max
