@@ -777,7 +777,7 @@ def build_student_kind(ctx: Ctx, p: Parsed) -> dict[str, pa.Table]:
         if need_subject:
             missing = pd_isnull(p.subject)
             if missing.any():
-                ctx.problems.add_rows(missing, "не указан предмет (столбец «Предмет» или параметр --subject)",
+                ctx.problems.add_rows(missing, "не указан предмет (ни в столбце «Предмет», ни в параметрах загрузки)",
                                       rows=p.rows, column="Предмет")
         for name in ("primary_score", "test_score"):
             if name in v and kind.code in SCALED_KINDS:
