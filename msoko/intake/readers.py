@@ -31,9 +31,9 @@ HEADER_SCAN_ROWS = 30
 CSV_BLOCK = 8 << 20
 XLSX_CHUNK = 50_000
 # Sheets whose XML inflates to more than this are streamed (msoko.intake.xlsx) instead of
-# loaded whole by calamine, which holds about 2.4 bytes per byte of XML plus a Python object
-# per cell: 64 MB is about 150,000 rows of 15 cells, read in well under 1 GB.
-XLSX_STREAM_BYTES = 64 << 20
+# loaded whole by calamine, which is faster but holds about 2.4 bytes per byte of XML: 128 MB
+# is about 300,000 rows of 15 cells in Excel's own writing (shared strings), about 300 MB.
+XLSX_STREAM_BYTES = 128 << 20
 SKIPPED_SHEETS = {"пояснения", "инструкция", "описание", "справка"}
 
 
@@ -254,15 +254,26 @@ def _open_book(path: Path) -> Source:
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
         chosen = _choose_sheet(names)
-        with _gc_paused():
-            rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(chosen)
+        rows = _calamine_rows(sheet)
+        raw_top = list(itertools.islice(rows, HEADER_SCAN_ROWS))
     except ReadError:
         raise
     except Exception as exc:  # calamine raises its own types for broken books
         raise ReadError(
             f"Файл не читается как книга Excel (XLSX/XLS): он повреждён или имеет другой формат ({_short(exc)})."
         ) from exc
-    return _sheet_source(path, chosen, rows[:HEADER_SCAN_ROWS], iter(rows[HEADER_SCAN_ROWS:]))
+    return _sheet_source(path, chosen, raw_top, rows)
+
+
+def _calamine_rows(sheet: Any) -> Iterator[list[Any]]:
+    """The sheet's rows from row 1 and column A, made into Python objects one at a time
+    (``to_python`` makes all of them at once: 4.9 GB for a million rows). calamine's
+    ``iter_rows`` starts at row 1 but at the first used column: pad to column A."""
+    first_col = sheet.start[1] if sheet.start else 0
+    pad = [None] * first_col
+    for row in sheet.iter_rows():
+        yield [*pad, *row] if first_col else row
 
 
 def _choose_sheet(names: list[str]) -> str:

@@ -29,6 +29,14 @@ _TOKEN = re.compile(
     r"<(?:[\w.-]+:)?(?:(row)(?=[\s/>])([^>]*?)/?>|c(?=[\s/>])([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>))",
     re.S,
 )
+# The usual cell as Excel, LibreOffice and openpyxl write it: r, then s, then t, other
+# attributes after them, an optional formula, then the value or an inline string. Parsed
+# straight into its parts; a block with any other cell goes the general way (_TOKEN).
+_FAST = re.compile(
+    r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?: (?![st]=)[\w:.-]+="[^"]*")*'
+    r"(?:/>|>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?(?:<v>([^<]*)</v>)?(?:<is>(.*?)</is>)?</c>)",
+    re.S,
+)
 _ROW_END = re.compile(r"</(?:[\w.-]+:)?row>")
 _SI = re.compile(r"<(?:[\w.-]+:)?si(?:\s[^>]*)?>(.*?)</(?:[\w.-]+:)?si>|<(?:[\w.-]+:)?si\s*/>", re.S)
 _T = re.compile(r"<(?:[\w.-]+:)?t(?:\s[^>]*)?>(.*?)</(?:[\w.-]+:)?t>", re.S)
@@ -210,8 +218,51 @@ class XlsxBook:
         emitted = 0  # rows yielded so far (the next row's number is emitted + 1)
         row_no = 0
         cells: list[Any] = []
+        value: Any
         with self.zip.open(member) as fh:
             for block in _blocks(fh, _ROW_END):
+                fast = None
+                if ":c " not in block and ":c>" not in block:
+                    fast = _FAST.findall(block)
+                    if len(fast) != block.count("<c ") + block.count("<c>"):
+                        fast = None
+                if fast is not None:
+                    current = ""
+                    for letters, number, style, typ, raw, inline in fast:
+                        if number != current:
+                            if cells:
+                                yield from _pad(row_no - emitted - 1)
+                                yield cells
+                                emitted = row_no
+                                cells = []
+                            current = number
+                            row_no = int(number)
+                        if typ == "s":
+                            if not raw:
+                                continue
+                            value = strings[int(raw)]
+                        elif not typ or typ == "n":
+                            if not raw:
+                                continue
+                            value = float(raw)
+                            if style and style in date_styles:
+                                value = _as_date(value, epoch)
+                        else:
+                            value = _typed(typ, raw, inline)
+                            if value is None:
+                                continue
+                        col = columns.get(letters, -1)
+                        if col < 0:
+                            col = _column(letters)
+                            columns[letters] = col
+                        if col == len(cells):
+                            cells.append(value)
+                        elif col > len(cells):
+                            cells.extend([None] * (col - len(cells)))
+                            cells.append(value)
+                        else:
+                            cells[col] = value
+                    continue
                 for is_row, rattrs, cattrs, content in _TOKEN.findall(block):
                     if is_row:
                         if cells:
@@ -237,7 +288,6 @@ class XlsxBook:
                         typ = cattrs[i + 4 : cattrs.index('"', i + 4)] if i >= 0 else "n"
                         i = cattrs.find(' s="')
                         style = cattrs[i + 4 : cattrs.index('"', i + 4)] if i >= 0 else "0"
-                    value: Any
                     if typ == "inlineStr":
                         if "<rPh" in content or ":rPh" in content:
                             content = _RPH.sub("", content)
@@ -272,10 +322,7 @@ class XlsxBook:
                         letters = ref.rstrip("0123456789")
                         col = columns.get(letters, -1)
                         if col < 0:
-                            col = 0
-                            for ch in letters.upper():
-                                col = col * 26 + ord(ch) - 64
-                            col -= 1
+                            col = _column(letters)
                             columns[letters] = col
                     if col == len(cells):
                         cells.append(value)
@@ -290,6 +337,30 @@ class XlsxBook:
 
     def close(self) -> None:
         self.zip.close()
+
+
+def _column(letters: str) -> int:
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col - 1
+
+
+def _typed(typ: str, raw: str, inline: str) -> Any:
+    """A cell of a rarer type from the fast path; None for no value."""
+    if typ == "inlineStr":
+        if "<rPh" in inline:
+            inline = _RPH.sub("", inline)
+        return _unescape("".join(_T.findall(inline)))
+    if not raw:
+        return None
+    if typ in ("str", "e"):
+        return _unescape(raw)
+    if typ == "b":
+        return raw.strip() in ("1", "true")
+    if typ == "d":
+        return _iso_date(raw)
+    raise XlsxUnsupported(f"тип ячейки «{typ}»")
 
 
 def _pad(n: int) -> Iterator[list[Any]]:
