@@ -135,6 +135,21 @@ def test_undecidable_text_names_the_likely_encodings(tmp_path: Path) -> None:
     assert "Сохраните файл как CSV UTF-8" in text
 
 
+def test_file_glued_from_two_encodings_names_the_line(tmp_path: Path) -> None:
+    """The sample is UTF-8, a part further on is cp1251: refused at that line."""
+    from msoko.intake.readers import ReadError, open_source
+
+    head = "Код;Фамилия\r\n" + "".join(f"{i};Иванов\r\n" for i in range(30_000))
+    path = tmp_path / "glued.csv"
+    path.write_bytes(head.encode("utf-8") + "7;Петров\r\n".encode("cp1251"))
+    src = open_source(path)
+    with pytest.raises(ReadError) as err:
+        for _ in src.chunks():
+            pass
+    assert f"Строка {30_000 + 2} " in str(err.value) and "UTF-8" in str(err.value)
+    assert "Сохраните файл как CSV UTF-8" in str(err.value)
+
+
 def test_utf16_unicode_text_imports(world: Any, tmp_path: Path) -> None:
     """Excel's «Юникод-текст» (UTF-16 LE, BOM, tabs) through the whole import."""
     from msoko.intake.pipeline import run_import
@@ -172,7 +187,7 @@ def _mixed_book(path: Path, n: int) -> list[list[Any]]:
             f"S{i % 13:03d}",
             f"{i:07d}" if i % 3 else i,  # text with leading zeros, or a number
             datetime.date(2024, 1, 1) + datetime.timedelta(days=i % 400) if i % 5 else None,
-            datetime.datetime(2024, 4, 1, 9, 0) + datetime.timedelta(minutes=i) if i % 7 == 0 else None,
+            datetime.datetime(2024, 4, 1, 9, 0) + datetime.timedelta(minutes=i) if i % 7 == 0 else None,  # noqa: DTZ001
             rng.randint(0, 30) if i % 11 else None,
             round(rng.random(), 4) if i % 2 else float(i % 4),
             bool(i % 2) if i % 17 == 0 else None,

@@ -115,10 +115,15 @@ class Source:
                 row += batch.num_rows
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             title = ENCODING_TITLES.get(self.encoding, self.encoding)
-            hint = f" {RESAVE_HINT}" if isinstance(exc, UnicodeDecodeError) else ""
+            bad = _first_undecodable_line(self.path, self.encoding)
+            if bad is not None:
+                raise ReadError(
+                    f"Строка {bad} файла не в кодировке {title}, в которой записано его начало "
+                    f"(возможно, файл склеен из частей в разных кодировках). {RESAVE_HINT}"
+                ) from exc
             raise ReadError(
                 f"Не удалось прочитать CSV (кодировка {title}, разделитель "
-                f"«{self.delimiter}»): {_short(exc)}.{hint}"
+                f"«{self.delimiter}»): {_short(exc)}."
             ) from exc
 
     # -- spreadsheets ------------------------------------------------------------------------
@@ -182,6 +187,24 @@ def _text_column(values: list[Any]) -> pa.Array:
             ints = pc.if_else(exact, arr, None).cast(pa.int64(), safe=False).cast(pa.string())
             return pc.if_else(exact, ints, arr.cast(pa.string()))
     return pa.array([_cell(v) for v in values], pa.string())
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    """The number of the first line that does not decode in ``encoding`` (None if all do):
+    read again only after pyarrow has failed, to say where."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf8" else encoding)()
+    lines = 0
+    nl = "\n".encode(encoding if encoding != "utf8" else "utf-8")
+    if nl.startswith(codecs.BOM_UTF16_LE) or nl.startswith(codecs.BOM_UTF16_BE):
+        nl = nl[2:]
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return lines + block[: max(exc.start, 0)].count(nl) + 1
+            lines += block.count(nl)
+    return None
 
 
 def _short(exc: BaseException) -> str:
