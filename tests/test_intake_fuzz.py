@@ -82,7 +82,8 @@ def test_malformed_files_write_nothing(world: Any, tmp_path_factory: Any, varian
             z.writestr("hello.txt", garbage)
         path.write_bytes(buf.getvalue())
     elif variant == "wrong_encoding":
-        path.write_bytes((GOOD_HEAD + "A1;1;ru;30;5\r\n").encode("utf-16"))
+        # UTF-16 with a BOM is read now (Excel's «Юникод-текст»); UTF-32 without one is not.
+        path.write_bytes((GOOD_HEAD + "A1;1;ru;30;5\r\n").encode("utf-32-le"))
     elif variant == "missing_column":
         path.write_bytes("Предмет;Отметка\r\nru;5\r\n".encode("cp1251"))
     elif variant == "bad_score":

@@ -14,7 +14,7 @@ from django.conf import settings
 from msoko.facts.models import Assessment, MarkScale, Procedure, TaskSpec
 from msoko.intake.headers import norm
 from msoko.registry.models import AcademicYear, Organisation, OrganisationNameVariant, Subject
-from msoko.registry.pseudonym import normalise
+from msoko.registry.pseudonym import identity_message
 
 SUBJECT_ALIASES = {
     "русский": "ru", "рус яз": "ru", "математика профильная": "math_profile",
@@ -93,7 +93,7 @@ class Pseudonyms:
         p = self.cache.get(identity)
         if p is None:
             h = self._keyed.copy()
-            h.update("\x1f".join(normalise(x) for x in identity.split("\x1f")).encode())
+            h.update(identity_message(identity.split("\x1f")))
             p = h.hexdigest()[:32]
             self.cache[identity] = p
         return p

@@ -363,8 +363,9 @@ def _resolve_orgs(ctx: Ctx, table: pa.Table, rows: np.ndarray, m: Mapping) -> np
 def _resolve_students(ctx: Ctx, table: pa.Table, rows: np.ndarray, m: Mapping) -> tuple[pa.Array | None, np.ndarray | None]:
     n = table.num_rows
     if "student_id" in m.fields:
+        # Codes are kept exactly as given (trimmed by _col): "1-12345" and "11-2345" are two
+        # students. The pseudonym's message for a code is ("id", code), see registry.pseudonym.
         sid = _col(table, m.fields["student_id"])
-        sid = pc.replace_substring_regex(pc.utf8_upper(sid), r"[\s\-]", "")
         ident = pc.binary_join_element_wise(pa.scalar("id"), sid, "\x1f")
     else:
         ident = pa.nulls(n, pa.string())
