@@ -98,6 +98,19 @@ def test_indicator_page_shows_both_changes(world: Any) -> None:
     assert "в т. ч. по школам, участвовавшим в оба года: +5,0\u00a0п.\u00a0п. (школ: 1)" in html
 
 
+@pytest.mark.django_db
+def test_catalog_page_of_a_municipality_shows_both_changes(world: Any) -> None:
+    """bob's dashboard shows M1 (territory rows only: the schools' rows are read for it)."""
+    seed_two_years(world)
+    response = client_for(world.bob).get(reverse("indicators:catalog", args=["aggregates"]), {"year": 2024})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "в т. ч. по школам, участвовавшим в оба года: +5,0\u00a0п.\u00a0п. (школ: 1)" in html
+    # alice's dashboard is her school: a school has no like-for-like figure
+    html = client_for(world.alice).get(reverse("indicators:catalog", args=["aggregates"]), {"year": 2024}).content.decode()
+    assert "участвовавшим в оба года" not in html
+
+
 def _values(*args: str) -> list[dict[str, str]]:
     out = io.StringIO()
     call_command("values", "--indicator", CODE, "--year", "2024", *args, stdout=out)
