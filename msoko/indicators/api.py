@@ -375,6 +375,22 @@ def readings(
     return out
 
 
+def _categorical_keys(df: pd.DataFrame) -> pd.DataFrame:
+    """Keys as ``_normalise`` makes them ("" for no text, grade −1), kept categorical: the
+    like-for-like sums group them and never loop over them, and decoding a region's school
+    rows into Python strings costs more than the sums."""
+    for col in ("indicator", "level", "subject", "task"):
+        c = df[col]
+        if not isinstance(c.dtype, pd.CategoricalDtype):
+            c = c.astype("category")
+        if "" not in c.cat.categories:
+            c = c.cat.add_categories("")
+        df[col] = c.fillna("")
+    df["grade"] = pd.to_numeric(df["grade"], errors="coerce").fillna(-1).astype("int64")
+    df["year"] = df["year"].astype("int64")
+    return df
+
+
 _NO_LIKE: dict[str, Any] = {
     "value_same_schools": None,
     "previous_same_schools": None,
@@ -418,10 +434,11 @@ def _like_for_like(
             years=[year - 1, year],
             levels=["school"],
             breakdown=breakdown,
-            columns=["indicator", "level", "org_id", "territory_id", "year", "subject", "grade",
-                     "task", "value", "numerator", "denominator", "n"],
+            columns=["indicator", "level", "org_id", "year", "subject", "grade", "task", "value",
+                     "numerator", "denominator", "n"],
+            categorical=True,
         )
-        schools = _normalise(frame) if not frame.empty else frame
+        schools = _categorical_keys(frame)
     keys = territory[KEY].itertuples(index=False, name=None)
     return same_schools.changes(specs, schools, year, keys, geo.org_muni, geo.parent)
 

@@ -40,19 +40,18 @@ def eligible(spec: dict[str, Any]) -> bool:
     )
 
 
-def _sums(rollup: str, frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Numerator, denominator and n of each group of school rows, as the roll-up sums them
-    (``compute.ROLLUP_SUMS``), with the number of schools."""
-    if rollup == "pooled":
-        parts = frame.assign(_num=frame["numerator"], _den=frame["denominator"], _n=frame["n"])
-        agg = parts.groupby(keys, sort=False)[["_num", "_den", "_n"]].sum(min_count=1)
-    else:
-        positive = (frame["value"] > 0).astype("float64")
-        first = frame["value"] if rollup == "mean_of_schools" else positive
-        parts = frame.assign(_num=first, _den=1.0, _n=1.0)
-        agg = parts.groupby(keys, sort=False)[["_num", "_den", "_n"]].sum()
-    agg["schools"] = frame.groupby(keys, sort=False).size()
-    return agg.reset_index().rename(columns={"_num": "numerator", "_den": "denominator", "_n": "n"})
+def _contributions(specs: dict[str, dict[str, Any]], rows: pd.DataFrame) -> pd.DataFrame:
+    """What each school row adds to its territory's sums, as its indicator's roll-up sums
+    them (``compute.ROLLUP_SUMS``): pooled — numerator, denominator, n; mean of schools —
+    value, 1, 1; share or count of organisations — value > 0, 1, 1."""
+    rollup = rows["indicator"].map({c: s.get("rollup", "pooled") for c, s in specs.items()})
+    pooled = (rollup == "pooled").to_numpy()
+    mean = (rollup == "mean_of_schools").to_numpy()
+    value = rows["value"].to_numpy(dtype="float64")
+    num = np.where(pooled, rows["numerator"].to_numpy(dtype="float64"), np.where(mean, value, (value > 0) * 1.0))
+    den = np.where(pooled, rows["denominator"].to_numpy(dtype="float64"), 1.0)
+    n = np.where(pooled, rows["n"].to_numpy(dtype="float64"), 1.0)
+    return pd.DataFrame({"numerator": num, "denominator": den, "n": n}, index=rows.index)
 
 
 def _value(spec: dict[str, Any], rows: pd.DataFrame) -> pd.Series:
@@ -83,68 +82,82 @@ def changes(
     ``school_rows`` are normalised school rows holding every school of those territories
     for both years. A value is left out (``None``) when this year's group over those
     schools is smaller than the indicator's minimum group, or when the schools left out
-    of either year are a group that small (their figure would follow by subtraction)."""
-    wanted = list(wanted)
-    if not wanted or school_rows.empty:
+    of either year are a group that small (their figure would follow by subtraction).
+    All indicators are summed in one group-by per level (the readings of a catalog's
+    dashboard ask for dozens at once)."""
+    want = {tuple(k) for k in wanted}
+    codes = sorted({k[0] for k in want} & {c for c, s in specs.items() if eligible(s)})
+    if not codes or school_rows.empty:
         return {}
-    rows = school_rows[
-        (school_rows["level"] == "school")
-        & school_rows["year"].isin([year - 1, year])
-        & school_rows["value"].notna()
-        & school_rows["indicator"].isin([c for c, s in specs.items() if eligible(s)])
-    ]
+    keep = (
+        (school_rows["level"] == "school").to_numpy()
+        & school_rows["year"].isin([year - 1, year]).to_numpy()
+        & school_rows["value"].notna().to_numpy()
+        & school_rows["indicator"].isin(codes).to_numpy()
+    )
+    rows = school_rows.loc[keep, ["indicator", "org_id", "year", "subject", "grade", "task", "value",
+                                  "numerator", "denominator", "n"]]
     if rows.empty:
         return {}
+    part = _contributions({c: specs[c] for c in codes}, rows)
     org = pd.to_numeric(rows["org_id"], errors="coerce")
     muni = org.map(org_municipality)
-    rows = rows.assign(municipality=muni, region=muni.map(municipality_region))
-    # the same school and breakdown in both years
+    frame = pd.DataFrame(
+        {
+            "indicator": rows["indicator"].astype("category"),
+            "subject": rows["subject"].astype("category"),
+            "grade": rows["grade"],
+            "task": rows["task"].astype("category"),
+            "year": rows["year"],
+            "org_id": org,
+            "municipality": muni,
+            "region": muni.map(municipality_region),
+            **part,
+        }
+    )
+    # the same school and breakdown in both years: two rows (one a year)
     place = ["indicator", "org_id", "subject", "grade", "task"]
-    years_of = rows.groupby(place, sort=False)["year"].transform("nunique")
-    both = rows[years_of == 2]
+    both = frame.groupby(place, sort=False, observed=True)["year"].transform("size").to_numpy() == 2
+    keys = ["indicator", "entity", "subject", "grade", "task", "year"]
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    want = {tuple(k) for k in wanted}
-    for level, column in (("municipality", "municipality"), ("region", "region")):
+    for level in ("municipality", "region"):
         if not any(k[1] == level for k in want):
             continue
-        keys = ["entity", "subject", "grade", "task", "year"]
-        every = rows[rows[column].notna()].assign(entity=rows[column])
-        totals = {
-            str(code): _sums(specs[str(code)].get("rollup", "pooled"), group, keys).set_index(keys)["n"]
-            for code, group in every.groupby("indicator", sort=False)
-        }
-        keyed = both[both[column].notna()].assign(entity=both[column])
-        for code, group in keyed.groupby("indicator", sort=False):
-            spec = specs[str(code)]
-            summed = _sums(spec.get("rollup", "pooled"), group, keys)
-            summed["value"] = _value(spec, summed)
-            min_group = int(spec.get("min_group", 5))
-            by: dict[tuple[Any, ...], dict[int, Any]] = {}
-            for r in summed.itertuples(index=False):
-                key = (str(code), level, int(r.entity), r.subject, r.grade, r.task)
-                if key in want:
-                    by.setdefault(key, {})[int(r.year)] = r
-            total = totals[str(code)]
-            for key, per_year in by.items():
-                now, before = per_year.get(year), per_year.get(year - 1)
-                if now is None or before is None:
-                    continue
-                # as the value itself: hidden when the group is small; and hidden when the
-                # schools left out are a small group (the territory's value minus this one
-                # would give theirs)
-                small = pd.notna(now.n) and now.n < min_group
-                for r in (now, before):
-                    rest = total.get((r.entity, r.subject, r.grade, r.task, r.year), np.nan) - r.n
-                    small = small or bool(pd.notna(rest) and 0 < rest < min_group)
-                v_now = None if small or pd.isna(now.value) else float(now.value)
-                v_before = None if small or pd.isna(before.value) else float(before.value)
-                out[key] = {
-                    "value_same_schools": v_now,
-                    "previous_same_schools": v_before,
-                    "change_same_schools": (
-                        None if v_now is None or v_before is None else v_now - v_before
-                    ),
-                    "same_schools": int(now.schools),
-                }
+        located = frame[level].notna().to_numpy()
+        placed = frame[located].assign(entity=frame.loc[located, level])
+        total = placed.groupby(keys, sort=False, observed=True)["n"].sum(min_count=1)
+        same = frame[located & both].assign(entity=frame.loc[located & both, level])
+        grouped = same.groupby(keys, sort=False, observed=True)
+        summed = grouped[["numerator", "denominator", "n"]].sum(min_count=1)
+        summed["schools"] = grouped.size()
+        summed = summed.reset_index()
+        values = pd.Series(np.nan, index=summed.index)
+        for code, group in summed.groupby("indicator", sort=False, observed=True):
+            values[group.index] = _value(specs[str(code)], group)
+        summed["value"] = values
+        found: dict[tuple[Any, ...], dict[int, Any]] = {}
+        for r in summed.itertuples(index=False):
+            key = (str(r.indicator), level, int(r.entity), str(r.subject), int(r.grade), str(r.task))
+            if key in want:
+                found.setdefault(key, {})[int(r.year)] = r
+        for key, per_year in found.items():
+            now, before = per_year.get(year), per_year.get(year - 1)
+            if now is None or before is None:
+                continue
+            min_group = int(specs[key[0]].get("min_group", 5))
+            # as the value itself: hidden when the group is small; and hidden when the
+            # schools left out are a small group (the territory's value minus this one
+            # would give theirs)
+            small = bool(pd.notna(now.n) and now.n < min_group)
+            for r in (now, before):
+                rest = total.get((r.indicator, r.entity, r.subject, r.grade, r.task, r.year), np.nan) - r.n
+                small = small or bool(pd.notna(rest) and 0 < rest < min_group)
+            v_now = None if small or pd.isna(now.value) else float(now.value)
+            v_before = None if small or pd.isna(before.value) else float(before.value)
+            out[key] = {
+                "value_same_schools": v_now,
+                "previous_same_schools": v_before,
+                "change_same_schools": None if v_now is None or v_before is None else v_now - v_before,
+                "same_schools": int(now.schools),
+            }
     return out
-
