@@ -89,6 +89,36 @@ def test_like_for_like_hidden_when_the_schools_left_out_are_a_small_group(world:
 
 
 @pytest.mark.django_db
+def test_like_for_like_is_never_one_hidden_schools_own_figure(world: Any) -> None:
+    """A like-for-like figure over one school — or that leaves out one school — is that
+    school's own figure (directly, or by subtraction from the territory's value). It is
+    shown only to readers who may see that school.
+
+    M1 compares A1 alone and leaves out B2: bob sees both and gets it; charlie and alice
+    do not. The region compares A1 and F9 and leaves out B2 alone: bob and charlie (B2 is
+    hers) get it; alice does not."""
+    from msoko.facts.store import OrgScope
+    from msoko.indicators import api
+
+    seed_two_years(world)
+
+    def like(user: Any) -> dict[int, Any]:
+        rows = api.readings(scope=OrgScope.for_user(user), year=2024, codes=[CODE], same_schools=True)
+        return {t: r["change_same_schools"] for t, r in _territories(rows).items()}
+
+    bob, charlie, alice = like(world.bob), like(world.charlie), like(world.alice)
+    assert bob[world.municipality.pk] == pytest.approx(5.0)
+    assert bob[world.region.pk] == pytest.approx(100 * 8 / 30 - 100 * 7 / 30)
+    assert charlie[world.municipality.pk] is None
+    # the region compares A1 and F9 (two schools); the one left out is B2, charlie's own
+    assert charlie[world.region.pk] == pytest.approx(100 * 8 / 30 - 100 * 7 / 30)
+    # alice: M1 compares her own school alone, but the one school left out, B2, is not
+    # hers (M1's value against it would be B2's): hidden; so is the region's, for the same B2
+    assert alice[world.municipality.pk] is None
+    assert alice[world.region.pk] is None
+
+
+@pytest.mark.django_db
 def test_indicator_page_shows_both_changes(world: Any) -> None:
     seed_two_years(world)
     response = client_for(world.bob).get(reverse("indicators:indicator", args=[CODE]), {"year": 2024})

@@ -318,7 +318,9 @@ def readings(
     )
     peer_scores = _peer_scores(cur_all, defs)
     like = (
-        _like_for_like(defs, current, everything, munis, geo, year, breakdown) if same_schools else {}
+        _like_for_like(defs, current, everything, munis, geo, year, breakdown, vis.org_ids)
+        if same_schools
+        else {}
     )
     out: list[dict[str, Any]] = []
     for row in current.itertuples(index=False):
@@ -407,8 +409,11 @@ def _like_for_like(
     geo: _Geo,
     year: int,
     breakdown: tuple[str | None, int | None, str | None] | None,
+    visible: frozenset[int] | None,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The like-for-like change of the territory rows of ``current``. Their schools' rows
+    """The like-for-like change of the territory rows of ``current`` (``visible``: the
+    reader's organisations, who gets no figure that is one school's own unless she may
+    see every school of the territory). Their schools' rows
     of both years come from ``everything`` when it holds all of them (a page of schools
     and territories reads them anyway), otherwise from one more read of those schools."""
     specs = {code: d.spec for code, d in defs.items() if same_schools.eligible(d.spec)}
@@ -440,7 +445,7 @@ def _like_for_like(
         )
         schools = _categorical_keys(frame)
     keys = territory[KEY].itertuples(index=False, name=None)
-    return same_schools.changes(specs, schools, year, keys, geo.org_muni, geo.parent)
+    return same_schools.changes(specs, schools, year, keys, geo.org_muni, geo.parent, visible)
 
 
 def _of_breakdown(

@@ -54,6 +54,32 @@ def _contributions(specs: dict[str, dict[str, Any]], rows: pd.DataFrame) -> pd.D
     return pd.DataFrame({"numerator": num, "denominator": den, "n": n}, index=rows.index)
 
 
+def _school_sets(
+    placed: pd.DataFrame, keys: list[str], visible: frozenset[int] | None
+) -> dict[tuple[Any, ...], tuple[frozenset[int], frozenset[int]]]:
+    """For the groups of territories whose schools the reader may not all see: every
+    school of the group and those present in both years."""
+    if visible is None:
+        return {}
+    members = placed.groupby("entity", sort=False)["org_id"].unique()
+    unseen = [e for e, orgs in members.items() if not {int(o) for o in orgs} <= visible]
+    if not unseen:
+        return {}
+    rows = placed[placed["entity"].isin(unseen)]
+    every = rows.groupby(keys, sort=False, observed=True)["org_id"].agg(
+        lambda x: frozenset(int(o) for o in x)
+    )
+    same = rows[rows["both"]].groupby(keys, sort=False, observed=True)["org_id"].agg(
+        lambda x: frozenset(int(o) for o in x)
+    )
+    return {k: (v, same.get(k, frozenset())) for k, v in every.items()}
+
+
+def _alone(schools: frozenset[int], visible: frozenset[int] | None) -> bool:
+    """A single school the reader may not see: a figure over it alone is its own."""
+    return len(schools) == 1 and visible is not None and not schools <= visible
+
+
 def _value(spec: dict[str, Any], rows: pd.DataFrame) -> pd.Series:
     rollup = spec.get("rollup", "pooled")
     kind = str((spec.get("formula") or {}).get("kind"))
@@ -74,6 +100,7 @@ def changes(
     wanted: Iterable[tuple[Any, ...]],
     org_municipality: dict[int, int],
     municipality_region: dict[int, int],
+    visible: frozenset[int] | None = None,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
     """For each territory key of ``wanted`` (indicator, level, entity, subject, grade,
     task — keys as ``api._normalise`` makes them): the value of ``year`` and of the year
@@ -83,6 +110,9 @@ def changes(
     for both years. A value is left out (``None``) when this year's group over those
     schools is smaller than the indicator's minimum group, or when the schools left out
     of either year are a group that small (their figure would follow by subtraction).
+    A reader who may not see every school of the territory (``visible``: the
+    organisations the reader may see, ``None`` for all) also gets none when either set is
+    a single school: it would be that school's own figure.
     All indicators are summed in one group-by per level (the readings of a catalog's
     dashboard ask for dozens at once)."""
     want = {tuple(k) for k in wanted}
@@ -118,6 +148,7 @@ def changes(
     # the same school and breakdown in both years: two rows (one a year)
     place = ["indicator", "org_id", "subject", "grade", "task"]
     both = frame.groupby(place, sort=False, observed=True)["year"].transform("size").to_numpy() == 2
+    frame["both"] = both
     keys = ["indicator", "entity", "subject", "grade", "task", "year"]
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     for level in ("municipality", "region"):
@@ -126,6 +157,7 @@ def changes(
         located = frame[level].notna().to_numpy()
         placed = frame[located].assign(entity=frame.loc[located, level])
         total = placed.groupby(keys, sort=False, observed=True)["n"].sum(min_count=1)
+        sets = _school_sets(placed, keys, visible)
         same = frame[located & both].assign(entity=frame.loc[located & both, level])
         grouped = same.groupby(keys, sort=False, observed=True)
         summed = grouped[["numerator", "denominator", "n"]].sum(min_count=1)
@@ -150,8 +182,12 @@ def changes(
             # would give theirs)
             small = bool(pd.notna(now.n) and now.n < min_group)
             for r in (now, before):
-                rest = total.get((r.indicator, r.entity, r.subject, r.grade, r.task, r.year), np.nan) - r.n
+                at = (r.indicator, r.entity, r.subject, r.grade, r.task, r.year)
+                rest = total.get(at, np.nan) - r.n
                 small = small or bool(pd.notna(rest) and 0 < rest < min_group)
+                if at in sets:
+                    every, same_set = sets[at]
+                    small = small or _alone(same_set, visible) or _alone(every - same_set, visible)
             v_now = None if small or pd.isna(now.value) else float(now.value)
             v_before = None if small or pd.isna(before.value) else float(before.value)
             out[key] = {
