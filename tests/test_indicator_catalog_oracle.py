@@ -31,6 +31,7 @@ ORACLE_MODULES = (
     "tests.test_indicator_catalog_lrs",
     "tests.test_indicator_catalog_motivating",
     "tests.test_indicator_catalog_directions",
+    "tests.test_indicator_catalog_aggregates",
 )
 SCHOOLS = ("A1", "B2", "F9")
 MUNICIPALITIES = ("M1", "M2")

@@ -181,12 +181,14 @@ def test_builtin_catalogs_load_in_order(world: Any) -> None:
     from msoko.indicators.models import Catalog, IndicatorDefinition
 
     loaded = sync_builtin()
-    assert [c.code for c in loaded] == ["gia_vpr", "career", "lrs", "motivating", "directions"]
+    assert [c.code for c in loaded] == ["gia_vpr", "aggregates", "career", "lrs", "motivating", "directions"]
     counts = dict(
         (code, IndicatorDefinition.objects.filter(catalog__code=code).count())
         for code in Catalog.objects.values_list("code", flat=True)
     )
-    assert counts == {"gia_vpr": 38, "career": 22, "lrs": 90, "motivating": 21, "directions": 50}
+    assert counts == {
+        "gia_vpr": 38, "aggregates": 9, "career": 22, "lrs": 90, "motivating": 21, "directions": 50,
+    }
     # loading again changes nothing (idempotent)
     sync_builtin()
-    assert IndicatorDefinition.objects.count() == 221
+    assert IndicatorDefinition.objects.count() == 230

@@ -109,15 +109,22 @@ def test_municipality_docx_landscape_with_the_same_table(computed: Any) -> None:
     table = doc.tables[0]
     cells = [[c.text for c in row.cells] for row in table.rows]
     assert cells[0][:4] == ["Показатель", "Норма по показателю", "Фактический показатель", "Динамика"]
-    assert cells[1][3:5] == ["изменение к прошлому году", "положительная динамика (есть / нет)"]
-    assert cells[2] == ["ГИА-9"] * 8  # a merged section row
+    # a territory's table adds the change over the schools present in both years
+    assert cells[1][3:6] == [
+        "изменение к прошлому году",
+        "положительная динамика (есть / нет)",
+        "в т. ч. по школам, участвовавшим в оба года",
+    ]
+    assert cells[2] == ["ГИА-9"] * 9  # a merged section row
     by_name = {row[0]: row for row in cells[2:]}
-    # 4 of 9 «2» in русский (44,4 %), last year 0 of 2: +44,4 points; Wilson interval 18,9–73,3
-    assert by_name["Доля отметок «2» на ОГЭ (Русский язык)"][1:5] == [
+    # 4 of 9 «2» in русский (44,4 %), last year 0 of 2: +44,4 points; Wilson interval 18,9–73,3.
+    # Only A1 wrote it both years: 0 of 2, then 1 of 4 — +25,0 points over the same schools
+    assert by_name["Доля отметок «2» на ОГЭ (Русский язык)"][1:6] == [
         "10,0\u00a0%",
         "44,4\u00a0% (95\u00a0% ДИ: 18,9–73,3\u00a0%)",
         "+44,4\u00a0п.\u00a0п.",
         "нет",
+        "+25,0\u00a0п.\u00a0п.",
     ]
     # mean of математика 31 / 9 against the region (the same nine pupils)
     assert by_name["Средняя отметка на ОГЭ (Математика)"][1:3] == ["3,44", "3,44"]

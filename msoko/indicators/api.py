@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from msoko.facts.store import OrgScope
+from msoko.indicators import same_schools
 from msoko.indicators import values as value_store
 from msoko.indicators.models import IndicatorDefinition, Norm
 from msoko.indicators.reading import read_one
@@ -247,12 +248,15 @@ def readings(
     level: str | None = None,
     entities: Iterable[int] | None = None,
     breakdown: tuple[str | None, int | None, str | None] | None = None,
+    same_schools: bool = False,
 ) -> list[dict[str, Any]]:
     """Values of ``year`` read against norms and last year, with colour, score, interval and
     suppression, and each value's history (for sparklines); one dict per row visible to
     ``scope``. ``entities`` limits to some organisations (school level) or territories;
     ``breakdown`` to one (subject, grade, task), ``None`` in it meaning «no such breakdown»
-    (peers, references and last year always share a row's breakdown)."""
+    (peers, references and last year always share a row's breakdown). With
+    ``same_schools``, territory rows also carry the like-for-like change: over only the
+    schools with a value in both years (``same_schools.py``)."""
     defs = definitions(codes, catalog)
     if not defs:
         return []
@@ -313,6 +317,11 @@ def readings(
         ]
     )
     peer_scores = _peer_scores(cur_all, defs)
+    like = (
+        _like_for_like(defs, current, everything, munis, geo, year, breakdown, vis.org_ids)
+        if same_schools
+        else {}
+    )
     out: list[dict[str, Any]] = []
     for row in current.itertuples(index=False):
         d = defs[row.indicator]
@@ -362,9 +371,81 @@ def readings(
                 "score": None if suppressed else peer_scores.get(key),
                 "history": [] if suppressed else history.get(key, []),
                 **reading,
+                **(_NO_LIKE if suppressed else like.get(key, _NO_LIKE)),
             }
         )
     return out
+
+
+def _categorical_keys(df: pd.DataFrame) -> pd.DataFrame:
+    """Keys as ``_normalise`` makes them ("" for no text, grade −1), kept categorical: the
+    like-for-like sums group them and never loop over them, and decoding a region's school
+    rows into Python strings costs more than the sums."""
+    for col in ("indicator", "level", "subject", "task"):
+        c = df[col]
+        if not isinstance(c.dtype, pd.CategoricalDtype):
+            c = c.astype("category")
+        if "" not in c.cat.categories:
+            c = c.cat.add_categories("")
+        df[col] = c.fillna("")
+    df["grade"] = pd.to_numeric(df["grade"], errors="coerce").fillna(-1).astype("int64")
+    df["year"] = df["year"].astype("int64")
+    return df
+
+
+_NO_LIKE: dict[str, Any] = {
+    "value_same_schools": None,
+    "previous_same_schools": None,
+    "change_same_schools": None,
+    "same_schools": None,
+}
+
+
+def _like_for_like(
+    defs: dict[str, IndicatorDefinition],
+    current: pd.DataFrame,
+    everything: pd.DataFrame,
+    read_munis: set[int],
+    geo: _Geo,
+    year: int,
+    breakdown: tuple[str | None, int | None, str | None] | None,
+    visible: frozenset[int] | None,
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The like-for-like change of the territory rows of ``current`` (``visible``: the
+    reader's organisations, who gets no figure that is one school's own unless she may
+    see every school of the territory). Their schools' rows
+    of both years come from ``everything`` when it holds all of them (a page of schools
+    and territories reads them anyway), otherwise from one more read of those schools."""
+    specs = {code: d.spec for code, d in defs.items() if same_schools.eligible(d.spec)}
+    territory = current[(current["level"] != "school") & current["indicator"].isin(list(specs))]
+    if territory.empty:
+        return {}
+    munis: set[int] = set()
+    for level, entity in zip(territory["level"], territory["entity"], strict=True):
+        if level == "municipality":
+            munis.add(int(entity))
+        else:
+            munis |= {m for m, r in geo.parent.items() if r == int(entity)}
+    if munis <= read_munis:
+        schools = everything[everything["level"] == "school"]
+    else:
+        orgs = sorted(o for o, m in geo.org_muni.items() if m in munis)
+        if not orgs:
+            return {}
+        frame = value_store.read(
+            org_ids=orgs,
+            territory_ids=None,
+            indicators=sorted(set(territory["indicator"])),
+            years=[year - 1, year],
+            levels=["school"],
+            breakdown=breakdown,
+            columns=["indicator", "level", "org_id", "year", "subject", "grade", "task", "value",
+                     "numerator", "denominator", "n"],
+            categorical=True,
+        )
+        schools = _categorical_keys(frame)
+    keys = territory[KEY].itertuples(index=False, name=None)
+    return same_schools.changes(specs, schools, year, keys, geo.org_muni, geo.parent, visible)
 
 
 def _of_breakdown(

@@ -29,7 +29,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from msoko.facts.schema import TABLES
-from msoko.indicators.spec import IndicatorSpec
+from msoko.indicators.spec import AGGREGATE_KINDS, IndicatorSpec
 
 KEYS = ("org_id", "year", "procedure", "subject", "grade")
 TASK_KEYS = (*KEYS, "task")
@@ -226,7 +226,7 @@ def _union(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
 def is_additive(spec: IndicatorSpec) -> bool:
     f = spec.formula
     return (
-        spec.kind in {"count", "share", "mean", "sum", "presence", "task_share_of_max"}
+        spec.kind in {"count", "share", "mean", "sum", "presence", "task_share_of_max", *AGGREGATE_KINDS}
         and "per_student" not in f
         and not f.get("distinct")
     )
@@ -247,9 +247,11 @@ def _additive_columns(
     if filtered:
         own.pop("procedure", None)
     where = condition(t, own, thresholds)
-    denom = conj(t, where, condition(t, f.get("denominator"), thresholds))
     num, den, n = f"n{i}", f"d{i}", f"c{i}"
     kind = spec.kind
+    if kind in AGGREGATE_KINDS:
+        return _aggregate_columns(spec, t, where, num, den)
+    denom = conj(t, where, condition(t, f.get("denominator"), thresholds))
     if kind == "share":
         numer = conj(t, denom, condition(t, f.get("numerator"), thresholds))
         return {num: _sum_if(numer), den: _sum_if(denom)}, (num, den, den)
@@ -276,6 +278,48 @@ def _additive_columns(
         aggs = {num: has.ifelse(col.cast("float64"), 0.0).sum(), n: _sum_if(has)}
         return aggs, (num, f"d{i}", n)
     raise ValueError(kind)
+
+
+def _aggregate_columns(
+    spec: IndicatorSpec, t: ir.Table, where: ir.BooleanValue, num: str, den: str
+) -> tuple[dict[str, ir.Scalar], tuple[str, str | None, str]]:
+    """An indicator over school aggregates (one measure per row), in the table's aggregate.
+
+    The query's grain (organisation, year, procedure, subject, grade) is one row of the
+    source file, so its measures pair up inside one group. A group counts only when every
+    measure the formula names is there: a school whose file has participants but no
+    «220 и более» is left out of numerator and denominator alike (missing, not 0). The
+    denominator — participants, as a rule — is also the group size ``n``, so the minimum
+    group counts participants, not rows. A weighted mean's numerator is mean × weight
+    (the mean of the group's rows of that measure, one row unless a file repeats it)."""
+    f = spec.formula
+    rows = conj(t, where, t.value.notnull())
+
+    def has(measure: str) -> ir.BooleanScalar:
+        return _sum_if(conj(t, rows, t.measure == measure)) > 0
+
+    def total(measures: list[str]) -> ir.FloatingScalar:
+        picked = t.measure == measures[0] if len(measures) == 1 else t.measure.isin(measures)
+        return conj(t, rows, picked).ifelse(t.value, 0.0).sum()
+
+    if spec.kind == "aggregate_share":
+        numerator = [f["numerator"]] if isinstance(f["numerator"], str) else list(f["numerator"])
+        weight = str(f["denominator"])
+        top = total(numerator)
+        needed = [*dict.fromkeys([*numerator, weight])]
+    else:
+        measure, weight = str(f["measure"]), str(f["weight"])
+        count = _sum_if(conj(t, rows, t.measure == measure))
+        top = total([measure]) / count.cast("float64") * total([weight])
+        needed = [measure, weight]
+    complete = has(needed[0])
+    for m in needed[1:]:
+        complete = complete & has(m)
+    missing = ibis.null("float64")
+    return (
+        {num: complete.ifelse(top, missing), den: complete.ifelse(total([weight]), missing)},
+        (num, den, den),
+    )
 
 
 def compile_additive(

@@ -408,9 +408,9 @@ def entered_rows(specs: list[IndicatorSpec], years: list[int]) -> dict[str, pd.D
 def value_of(kind: str, unit: str, num: pd.Series, den: pd.Series) -> pd.Series:
     """The value from numerator and denominator, by the kind of formula."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        if kind in {"share", "form_share", "org_share", "task_share_of_max"}:
+        if kind in {"share", "form_share", "org_share", "task_share_of_max", "aggregate_share"}:
             v = 100.0 * num / den.where(den > 0)
-        elif kind in {"mean", "ratio"}:
+        elif kind in {"mean", "ratio", "aggregate_mean"}:
             v = num / den.where(den > 0)
         elif kind == "presence":
             v = (num > 0).astype("float64").where(num.notna())

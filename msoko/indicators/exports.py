@@ -58,6 +58,8 @@ COLUMNS: list[tuple[str, str, int]] = [
     ("Фактический показатель", "", 16),
     ("Динамика", "изменение к прошлому году", 15),
     ("Динамика", "положительная динамика (есть / нет)", 15),
+    # territories only (``columns``): the change over the schools present in both years
+    ("Динамика", "в т. ч. по школам, участвовавшим в оба года", 17),
     ("Источник данных", "", 24),
     ("Способ сбора", "", 26),
     ("Основание нормы", "", 24),
@@ -65,6 +67,7 @@ COLUMNS: list[tuple[str, str, int]] = [
 VALUE_FORMATS = {"percent": '0.0" %"', "bucket": '0.0" %"', "points": "0.00", "count": "0"}
 CHANGE_FORMATS = {"percent": '+0.0" п. п.";-0.0" п. п.";0.0', "bucket": '+0.0" п. п.";-0.0" п. п.";0.0'}
 TEXT_UNITS = {"yes_no", "bucket"}
+SAME_SUB = "в т. ч. по школам, участвовавшим в оба года"
 
 
 @dataclass
@@ -83,6 +86,15 @@ class Table:
     @property
     def year_label(self) -> str:
         return f"{self.year}/{self.year + 1} учебный год"
+
+    @property
+    def territory(self) -> bool:
+        return self.entity.level != "school"
+
+    @property
+    def columns(self) -> list[tuple[str, str, int]]:
+        """The seed's columns; a territory's table adds its like-for-like change."""
+        return COLUMNS if self.territory else [c for c in COLUMNS if c[1] != SAME_SUB]
 
     @property
     def lines(self) -> int:
@@ -146,6 +158,7 @@ def build_table(request: HttpRequest, code: str) -> Table:
         codes=[d.code for d in defs if not _has_tasks(d)],
         level=entity.level,
         entities=[entity.pk],
+        same_schools=entity.level != "school",
     )
     sections = indicator_table(defs, rows, None, subjects=subject_names(), year=year)
     return Table(catalog, entity, line, entity_code, year, sections)
@@ -182,7 +195,7 @@ def _generated(user: Any) -> str:
 # --------------------------------------------------------------------------- cells
 
 
-def xlsx_cells(line: dict[str, Any]) -> list[Any]:
+def xlsx_cells(line: dict[str, Any], *, territory: bool = False) -> list[Any]:
     """One indicator line as the XLSX writes it: numbers stay numbers (rounded as the page
     shows them), yes / no and implementation buckets are words."""
     unit = line["unit"]
@@ -192,19 +205,21 @@ def xlsx_cells(line: dict[str, Any]) -> list[Any]:
     else:
         norm = line["norm_rounded"]
         value = line["rounded"] if line["has_value"] else line["value_text"]
+    same = [line["change_same_schools_rounded"]] if territory else []
     return [
         line["label"],
         norm,
         value,
         line["change_rounded"],
         None if line["positive_dynamics"] is None else line["dynamics_text"],
+        *same,
         line["data_source"] or None,
         line["collection_method"] or None,
         line["norm_label"] or None,
     ]
 
 
-def docx_cells(line: dict[str, Any]) -> list[str]:
+def docx_cells(line: dict[str, Any], *, territory: bool = False) -> list[str]:
     """The same line in Russian notation («25,0 %», «+25,0 п. п.»)."""
     value = line["value_text"]
     if line["ci_text"]:
@@ -215,6 +230,7 @@ def docx_cells(line: dict[str, Any]) -> list[str]:
         value,
         line["change_text"],
         line["dynamics_text"],
+        *([line["change_same_schools_text"]] if territory else []),
         line["data_source"],
         line["collection_method"],
         line["norm_label"],
@@ -228,16 +244,17 @@ def write_xlsx(table: Table, user: Any) -> bytes:
     wb = Workbook()
     ws = cast(Worksheet, wb.active)
     ws.title = "Показатели"
+    columns = table.columns
     ws.append([table.title])
     ws.cell(row=1, column=1).font = Font(bold=True, size=13)
     for text in (table.entity_line, table.year_label, table.catalog.source, _generated(user)):
         if text:
             ws.append([text])
     ws.append([])
-    ws.append([header for header, _, _ in COLUMNS])
+    ws.append([header for header, _, _ in columns])
     top = ws.max_row
-    ws.append([sub or None for _, sub, _ in COLUMNS])
-    for col, (_header, sub, width) in enumerate(COLUMNS, start=1):
+    ws.append([sub or None for _, sub, _ in columns])
+    for col, (_header, sub, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
         if not sub:
             ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
@@ -247,22 +264,22 @@ def write_xlsx(table: Table, user: Any) -> bytes:
             cell.fill = HEADER_FILL
             cell.border = BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    dyn = [i for i, (h, _, _) in enumerate(COLUMNS, start=1) if h == "Динамика"]
+    dyn = [i for i, (h, _, _) in enumerate(columns, start=1) if h == "Динамика"]
     ws.merge_cells(start_row=top, start_column=dyn[0], end_row=top, end_column=dyn[-1])
     ws.freeze_panes = f"B{top + 2}"
     for section in table.sections:
         if section["name"]:
             ws.append([section["name"]])
             row = ws.max_row
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(COLUMNS))
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns))
             cell = ws.cell(row=row, column=1)
             cell.font = Font(bold=True)
             cell.fill = SECTION_FILL
         for line in section["lines"]:
-            ws.append(xlsx_cells(line))
+            ws.append(xlsx_cells(line, territory=table.territory))
             row = ws.max_row
             unit = line["unit"]
-            for col in range(1, len(COLUMNS) + 1):
+            for col in range(1, len(columns) + 1):
                 cell = ws.cell(row=row, column=col)
                 cell.border = BORDER
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -270,7 +287,10 @@ def write_xlsx(table: Table, user: Any) -> bytes:
                 fmt = VALUE_FORMATS.get(unit, "General")
                 ws.cell(row=row, column=2).number_format = fmt
                 ws.cell(row=row, column=3).number_format = fmt
-            ws.cell(row=row, column=4).number_format = CHANGE_FORMATS.get(unit, "+0.00;-0.00;0.00")
+            change_format = CHANGE_FORMATS.get(unit, "+0.00;-0.00;0.00")
+            ws.cell(row=row, column=4).number_format = change_format
+            if table.territory:
+                ws.cell(row=row, column=6).number_format = change_format
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -298,6 +318,7 @@ def write_docx(table: Table, user: Any) -> bytes:
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm, Pt
 
+    columns = table.columns
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -312,16 +333,16 @@ def write_docx(table: Table, user: Any) -> bytes:
     for run in small.runs:
         run.font.size = Pt(8)
 
-    grid = doc.add_table(rows=2, cols=len(COLUMNS))
+    grid = doc.add_table(rows=2, cols=len(columns))
     grid.style = "Table Grid"
-    for col, (_header, sub, _) in enumerate(COLUMNS):
+    for col, (_header, sub, _) in enumerate(columns):
         if sub:
             grid.cell(1, col).text = sub
         else:
             grid.cell(0, col).merge(grid.cell(1, col))
-    dyn = [i for i, (h, _, _) in enumerate(COLUMNS) if h == "Динамика"]
+    dyn = [i for i, (h, _, _) in enumerate(columns) if h == "Динамика"]
     grid.cell(0, dyn[0]).merge(grid.cell(0, dyn[-1]))
-    for col, (header, _sub, _) in enumerate(COLUMNS):
+    for col, (header, _sub, _) in enumerate(columns):
         if col not in dyn[1:]:
             grid.cell(0, col).text = header
     for row in grid.rows[:2]:
@@ -338,7 +359,7 @@ def write_docx(table: Table, user: Any) -> bytes:
                 run.font.bold = True
         for line in sec["lines"]:
             cells = grid.add_row().cells
-            for cell, text in zip(cells, docx_cells(line), strict=True):
+            for cell, text in zip(cells, docx_cells(line, territory=table.territory), strict=True):
                 cell.text = text
     for row in grid.rows:
         for cell in row.cells:

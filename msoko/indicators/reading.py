@@ -65,12 +65,16 @@ GRID = (
 STATUS_ONLY = ("red", "orange", "yellow", "green", "blue")
 DEFAULT_STATUS_CUTS = (-10.0, -3.0, 3.0, 10.0)
 DEFAULT_CHANGE_CUTS = (-5.0, -1.0, 1.0, 5.0)
-PERCENT_KINDS = {"share", "form_share", "org_share", "task_share_of_max"}
+PERCENT_KINDS = {"share", "form_share", "org_share", "task_share_of_max", "aggregate_share"}
+# shares of a count among a count (Wilson's interval applies)
+COUNT_SHARE_KINDS = {"share", "form_share", "org_share", "aggregate_share"}
 
 
 def wilson(k: float | None, n: float | None, z: float = 1.959963984540054) -> tuple[float, float] | None:
     """Wilson's score interval for a share ``k/n``, in percent."""
     if k is None or n is None or not n or n <= 0 or math.isnan(k) or math.isnan(n):
+        return None
+    if not 0 <= k <= n:  # counts from a school's own table that do not add up
         return None
     p = k / n
     denom = 1 + z * z / n
@@ -170,6 +174,6 @@ def read_one(
             better = (v - previous) if direction == "higher" else (previous - v)
             out["positive_dynamics"] = better > threshold
     out["colour"] = colour_of(out["status"], out["change_level"])
-    if kind in {"share", "form_share", "org_share"} and denominator:
+    if kind in COUNT_SHARE_KINDS and denominator:
         out["ci"] = wilson(numerator, denominator)
     return out

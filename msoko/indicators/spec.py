@@ -34,15 +34,20 @@ from typing import Any
 
 import yaml
 
-from msoko.facts.schema import TABLES
+from msoko.facts.schema import AGGREGATE_MEASURES, TABLES
 
 UNITS = {"percent", "count", "points", "yes_no", "bucket", "level", "number"}
 DIRECTIONS = {"higher", "lower", "none"}
 LEVELS = ("school", "municipality", "region")
 DIMENSIONS = ("subject", "grade", "task")
 
+# Kinds over school aggregates (``school_aggregates``: one measure per row): a share of sums
+# of measures, and a mean weighted by participants. Both pair the measures of one source row
+# (organisation × procedure × year × subject × grade) before summing, so a school without one
+# of the measures is left out of numerator and denominator alike.
+AGGREGATE_KINDS = {"aggregate_share", "aggregate_mean"}
 # Kinds computed by the fact engine (DuckDB or Spark) from fact tables.
-FACT_KINDS = {"count", "share", "mean", "sum", "presence", "task_share_of_max"}
+FACT_KINDS = {"count", "share", "mean", "sum", "presence", "task_share_of_max", *AGGREGATE_KINDS}
 # Kinds computed from the database (forms, entered values) or from other indicators.
 FORM_KINDS = {"form", "form_share"}
 DERIVED_KINDS = {"ratio", "difference", "org_share"}
@@ -251,6 +256,8 @@ def _check_formula(
     if kind not in KINDS:
         chk.add(where, f"неизвестный вид расчёта «{kind}» (допустимы: {', '.join(sorted(KINDS))})")
         return formula
+    if kind in AGGREGATE_KINDS:
+        return _check_aggregate_formula(chk, where, formula, by)
     if kind in FACT_KINDS:
         table = formula.get("table", "task_scores" if kind == "task_share_of_max" else None)
         if table not in TABLES:
@@ -346,6 +353,53 @@ def _check_formula(
             chk.add(where, "condition: {операция: значение}, например {gt: 0}")
         if formula.get("denominator", "with_value") not in {"with_value", "all_schools"}:
             chk.add(where, "denominator: with_value или all_schools")
+    return formula
+
+
+def _measures(value: Any) -> list[str] | None:
+    """A measure or a list of measures, as a list (None when it is neither)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _check_aggregate_formula(
+    chk: _Checker, where: str, formula: dict[str, Any], by: tuple[str, ...]
+) -> dict[str, Any]:
+    """``aggregate_share`` (numerator: measures summed; denominator: a measure, participants
+    by default) and ``aggregate_mean`` (measure weighted by a measure, participants by
+    default), always over ``school_aggregates``."""
+    table = formula.get("table", "school_aggregates")
+    if table != "school_aggregates":
+        chk.add(where, f"«{formula['kind']}» считается только по таблице school_aggregates")
+    formula = {**formula, "table": "school_aggregates"}
+    known = ", ".join(AGGREGATE_MEASURES)
+    # measure and value are what the formula itself reads: a filter on them would break
+    # the pairing of measures of one source row
+    columns = set(TABLES["school_aggregates"].names) - {"batch_id", "measure", "value"}
+    for dim in by:
+        if dim not in columns:
+            chk.add(where, f"разрез «{dim}» невозможен: в таблице school_aggregates нет такого столбца")
+    check_filter(chk, f"{where}.where", columns, formula.get("where"))
+    if formula["kind"] == "aggregate_share":
+        parts = {"numerator": formula.get("numerator"), "denominator": formula.get("denominator", "sat")}
+        formula["denominator"] = parts["denominator"]
+    else:
+        parts = {"measure": formula.get("measure"), "weight": formula.get("weight", "sat")}
+        formula["weight"] = parts["weight"]
+    for name, value in parts.items():
+        measures = _measures(value)
+        if measures is None or (name != "numerator" and len(measures) != 1):
+            what = "мера или список мер" if name == "numerator" else "одна мера"
+            chk.add(where, f"{name}: нужна {what} таблицы school_aggregates (есть: {known})")
+            continue
+        for m in measures:
+            if m not in AGGREGATE_MEASURES:
+                chk.add(where, f"{name}: неизвестная мера «{m}» (есть: {known})")
+    for extra in set(formula) - {"kind", "table", "where", *parts}:
+        chk.add(where, f"лишнее поле «{extra}» для «{formula['kind']}»")
     return formula
 
 

@@ -82,6 +82,7 @@ BUCKET_LABELS = {
     BUCKET_PERCENT["gt75"]: "более 75 %",
     BUCKET_PERCENT["full"]: "в полном объёме",
 }
+SAME_SCHOOLS_LABEL = "в т. ч. по школам, участвовавшим в оба года"
 GRID_LIMIT = 500
 GRID_CHIPS = 120
 
@@ -261,6 +262,8 @@ def present(
     suppressed = bool(r and r["suppressed"])
     norm = r["norm"] if r else None
     change = r["change"] if r else None
+    same_change = (r or {}).get("change_same_schools")
+    same_count = (r or {}).get("same_schools")
     norm_text = format_value(norm, unit)
     change_text = format_change(change, unit)
     if suppressed:
@@ -291,6 +294,16 @@ def present(
             "change": change,
             "change_rounded": round_value(change, unit),
             "change_text": change_text,
+            # territories: the change over only the schools with a value in both years
+            "change_same_schools": same_change,
+            "change_same_schools_rounded": round_value(same_change, unit),
+            "change_same_schools_text": format_change(same_change, unit),
+            "same_schools": same_count,
+            "same_schools_note": (
+                f"{SAME_SCHOOLS_LABEL}: {format_change(same_change, unit)} (школ: {same_count})"
+                if same_change is not None
+                else ""
+            ),
             "positive_dynamics": dynamics,
             "dynamics_text": "—" if dynamics is None else ("есть" if dynamics else "нет"),
             "colour": colour,
@@ -541,11 +554,23 @@ def make_plan(user: Any, level: str, form: DashboardFilterForm | None) -> Plan:
 
 
 def entity_readings(
-    scope: OrgScope, entity: Entity | None, *, year: int | None, codes: list[str] | None
+    scope: OrgScope,
+    entity: Entity | None,
+    *,
+    year: int | None,
+    codes: list[str] | None,
+    same_schools: bool = False,
 ) -> list[dict[str, Any]]:
     if entity is None:
         return []
-    return scoped_readings(scope, year=year, codes=codes, level=entity.level, entities=[entity.pk])
+    return scoped_readings(
+        scope,
+        year=year,
+        codes=codes,
+        level=entity.level,
+        entities=[entity.pk],
+        same_schools=same_schools and entity.level != "school",
+    )
 
 
 # --------------------------------------------------------------------------- pages
@@ -588,7 +613,7 @@ def catalog_page(request: HttpRequest, code: str) -> HttpResponse:
     scope = OrgScope.for_user(user)
     # task-level lines live on the indicator's page: never read them for the tables
     codes = [d.code for d in defs if not _has_tasks(d)]
-    focus_rows = entity_readings(scope, plan.focus, year=year, codes=codes)
+    focus_rows = entity_readings(scope, plan.focus, year=year, codes=codes, same_schools=True)
     beside_rows = entity_readings(scope, plan.comparison, year=year, codes=codes)
     sections = (
         indicator_table(defs, focus_rows, beside_rows, subjects=subjects, subject=subject, year=year)
@@ -718,7 +743,9 @@ def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
     form = IndicatorFilterForm(request.GET or None, user=user, breakdowns=breakdowns)
     chosen = form.value("breakdown") or (breakdowns[0][0] if breakdowns else "")
     rows = (
-        scoped_readings(scope, year=year, codes=[d.code], breakdown=_split_key(chosen))
+        scoped_readings(
+            scope, year=year, codes=[d.code], breakdown=_split_key(chosen), same_schools=True
+        )
         if chosen
         else []
     )
