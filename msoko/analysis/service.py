@@ -109,6 +109,8 @@ def for_user(report: dict[str, Any], user: Any) -> dict[str, Any]:
     ]
     out["clusters"] = clusters
     out["all_schools"] = len(report["schools"])
+    # what was evaluated, counted over the schools the user sees
+    out["evaluation"] = engine.evaluation_summary(out["schools"])
     return out
 
 
