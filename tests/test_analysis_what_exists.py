@@ -22,9 +22,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from msoko.analysis import engine
-from msoko.analysis.methodology import MethodologyError, apply_overrides, load, parse_low_indicators
 from msoko.analysis.methodology import Methodology as M
+from msoko.analysis.methodology import MethodologyError, apply_overrides, load, parse_low_indicators
 from msoko.facts.store import open_batch
 from tests.conftest import client_for
 
@@ -138,15 +137,24 @@ def test_social_passports_alone_give_adverse_conditions_with_statuses(world: Any
         assert st["resilient"]["reason"].startswith("нет результатов для индекса результатов")
     evaluation = data["evaluation"]
     assert evaluation["adverse_conditions"]["status"] == "evaluated"
-    assert (evaluation["adverse_conditions"]["fired"], evaluation["adverse_conditions"]["not_fired"]) == (2, 4)
+    assert (
+        evaluation["adverse_conditions"]["fired"],
+        evaluation["adverse_conditions"]["not_fired"],
+    ) == (2, 4)
     assert evaluation["non_objective"]["status"] == "not_evaluated"
     assert evaluation["non_objective"]["reasons"] == [
         {"reason": "нет результатов ВПР обучающихся", "schools": 6}
     ]
-    assert data["available"] == {"student_results": [], "school_aggregates": [], "passports": [2024]}
+    assert data["available"] == {
+        "student_results": [],
+        "school_aggregates": [],
+        "passports": [2024],
+    }
 
     # the page: the findings and what could not be evaluated, never «результатов нет»
-    page = client_for(world.bob).get(reverse("analysis:index"), {"territory": world.municipality.pk})
+    page = client_for(world.bob).get(
+        reverse("analysis:index"), {"territory": world.municipality.pk}
+    )
     html = page.content.decode()
     assert page.status_code == 200
     assert "результатов нет" not in html.lower()
@@ -174,7 +182,9 @@ def write_aggregates(rows: list[dict[str, Any]]) -> None:
     from msoko.facts.schema import TABLES
 
     schema = pa.schema([f for f in TABLES["school_aggregates"] if f.name != "batch_id"])
-    data = pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema)
+    data = pa.Table.from_pylist(
+        [{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema
+    )
     with open_batch(kind="aggregates", source="tests") as batch:
         batch.write("school_aggregates", data)
 
@@ -226,8 +236,18 @@ def aggregates_world(world: Any) -> dict[str, Any]:
     write_aggregates(rows)
     # … and the least favourable context (40 % low-income); the others' context follows
     # their results (more low-income, lower results); W has no passport
-    low_income = {"A1": 30, "B2": 28, "S03": 26, "S04": 24, "S05": 22, "S06": 20, "S07": 18,
-                  "S08": 16, "S09": 14, "S10": 40}
+    low_income = {
+        "A1": 30,
+        "B2": 28,
+        "S03": 26,
+        "S04": 24,
+        "S05": 22,
+        "S06": 20,
+        "S07": 18,
+        "S08": 16,
+        "S09": 14,
+        "S10": 40,
+    }
     for code, share in low_income.items():
         passport(by_code[code], world.year, share)
     load_text(CATALOG, file_name="my_aggr.yaml", user=world.bob)
@@ -241,17 +261,32 @@ def test_aggregates_alone_give_low_results_risk_zone_and_resilience(aggregates_w
     w = aggregates_world["world"]
     # the municipal specialist chooses the indicators on the methodology page
     bob = client_for(w.bob)
-    page = bob.get(reverse("analysis:methodology"), {"territory": w.municipality.pk, "catalog": "my_aggr"})
+    page = bob.get(
+        reverse("analysis:methodology"), {"territory": w.municipality.pk, "catalog": "my_aggr"}
+    )
     assert page.status_code == 200
     assert 'value="myagg.share_220"' in page.content.decode()  # the picker offers it
     # the built-in five are removed, the two of the user catalog added (one per POST)
     builtins = [e["code"] for e in M().low_indicators]
-    form = {"territory": w.municipality.pk, "code": builtins, "direction": ["lower"] * 5,
-            "weight": ["1"] * 5, "remove": builtins, "add_code": "myagg.share_220",
-            "add_weight": "1", "reason": "Приказ № 1"}
+    form = {
+        "territory": w.municipality.pk,
+        "code": builtins,
+        "direction": ["lower"] * 5,
+        "weight": ["1"] * 5,
+        "remove": builtins,
+        "add_code": "myagg.share_220",
+        "add_weight": "1",
+        "reason": "Приказ № 1",
+    }
     assert bob.post(reverse("analysis:methodology"), form).status_code == 302
-    form = {"territory": w.municipality.pk, "code": ["myagg.share_220"], "direction": ["higher"],
-            "weight": ["1,0"], "add_code": "myagg.share_below", "add_weight": "1"}
+    form = {
+        "territory": w.municipality.pk,
+        "code": ["myagg.share_220"],
+        "direction": ["higher"],
+        "weight": ["1,0"],
+        "add_code": "myagg.share_below",
+        "add_weight": "1",
+    }
     assert bob.post(reverse("analysis:methodology"), form).status_code == 302
     m = load(w.municipality)
     assert [dict(e) for e in m.low_indicators] == [
@@ -274,7 +309,9 @@ def test_aggregates_alone_give_low_results_risk_zone_and_resilience(aggregates_w
     assert risk == {"B2"}
     a1 = next(f for f in data["findings"] if f["code"] == "A1" and f["finding"] == "low_results")
     share = next(
-        s for s in a1["signals"] if s["signal"] == "myagg.share_220" and s["figures"]["year"] == 2024
+        s
+        for s in a1["signals"]
+        if s["signal"] == "myagg.share_220" and s["figures"]["year"] == 2024
     )
     # 0 of 40; the municipality pools its ten judged schools: (0+2+8+…+22) / 400 = 122/400
     assert share["figures"]["value"] == 0.0 and share["figures"]["n"] == 40
@@ -289,7 +326,10 @@ def test_aggregates_alone_give_low_results_risk_zone_and_resilience(aggregates_w
     # three lowest contexts, the quartile at position 2,25 of ten) are ШНСУ.
     assert {c for c, f in found if f == "resilient"} == {"S10"}
     assert {c for c, f in found if f == "adverse_conditions"} == {"S10", "A1", "B2"}
-    assert statuses["S11"]["resilient"] == {"status": "not_evaluated", "reason": "нет социального паспорта"}
+    assert statuses["S11"]["resilient"] == {
+        "status": "not_evaluated",
+        "reason": "нет социального паспорта",
+    }
     rule = {i["indicator"]: i for i in data["indicators"]}
     assert rule["myagg.share_220"]["schools_by_year"] == {"2023": 11, "2024": 11}
     assert rule["myagg.share_220"]["catalog"] == "my_aggr"
@@ -307,8 +347,14 @@ def test_signals_without_journal_marks_are_not_evaluated_in_the_command(world: A
         for i in range(n):
             rows.append(
                 {
-                    "org_id": org.pk, "year": 2024, "procedure": "VPR", "subject": "math",
-                    "grade": 5, "student": f"{org.code}-{i}", "primary_score": 10.0, "mark": mark,
+                    "org_id": org.pk,
+                    "year": 2024,
+                    "procedure": "VPR",
+                    "subject": "math",
+                    "grade": 5,
+                    "student": f"{org.code}-{i}",
+                    "primary_score": 10.0,
+                    "mark": mark,
                     # no journal marks in this file
                 }
             )
@@ -321,7 +367,9 @@ def test_signals_without_journal_marks_are_not_evaluated_in_the_command(world: A
     assert signals["journal_mismatch"]["fired"] is None
     assert signals["cohort_rise"]["reason"] == "нет данных прошлого года"
     assert signals["gia_gap"]["reason"] == "нет результатов ОГЭ / ЕГЭ этого года"
-    assert signals["olympiad_copies"]["reason"] == "нет результатов олимпиады с ответами по заданиям"
+    assert (
+        signals["olympiad_copies"]["reason"] == "нет результатов олимпиады с ответами по заданиям"
+    )
     # no task specification was loaded: the task profile cannot be judged for anyone
     b = {s["signal"]: s for s in obj[("B2", 2024)]["signals"]}
     assert b["task_profile"]["reason"] == "нет спецификации заданий ВПР (уровни заданий)"
@@ -330,7 +378,11 @@ def test_signals_without_journal_marks_are_not_evaluated_in_the_command(world: A
     assert statuses["A1"]["non_objective"]["status"] == "not_evaluated"
     assert "нет отметок по журналу" in statuses["A1"]["non_objective"]["reason"]
     # the school page shows the status and the reason of each signal
-    html = client_for(world.alice).get(reverse("analysis:school", args=[world.school_a.pk])).content.decode()
+    html = (
+        client_for(world.alice)
+        .get(reverse("analysis:school", args=[world.school_a.pk]))
+        .content.decode()
+    )
     assert 'data-signal="journal_mismatch"' in html and "нет отметок по журналу" in html
 
 
@@ -395,8 +447,12 @@ def test_the_specialist_edits_her_territory_and_the_change_is_audited(world: Any
     # a wrong weight is refused in Russian and nothing changes
     bad = client_for(world.bob).post(
         reverse("analysis:methodology"),
-        {"territory": world.municipality.pk, "code": ["ege.mean_test_score"],
-         "direction": ["higher"], "weight": ["-1"]},
+        {
+            "territory": world.municipality.pk,
+            "code": ["ege.mean_test_score"],
+            "direction": ["higher"],
+            "weight": ["-1"],
+        },
     )
     assert bad.status_code == 400
     assert "вес (weight) — положительное число" in bad.content.decode()
@@ -412,7 +468,9 @@ def test_a_crafted_post_for_another_territory_is_refused_and_audited(world: Any)
     assert _post(dora, world.municipality).status_code == 404
     assert _post(world.alice, world.municipality).status_code == 404
     assert _post(world.charlie, world.municipality).status_code == 404
-    viewer = User.objects.create_user("vera", password="x", role=Role.VIEWER, territory=world.municipality)
+    viewer = User.objects.create_user(
+        "vera", password="x", role=Role.VIEWER, territory=world.municipality
+    )
     assert _post(viewer, world.municipality).status_code == 403
     assert not MethodologySetting.objects.filter(territory=world.municipality).exists()
     denied = AuditLog.objects.filter(action="denied", model="analysis.MethodologySetting")
@@ -421,7 +479,12 @@ def test_a_crafted_post_for_another_territory_is_refused_and_audited(world: Any)
     # the read-only page: no form for a school or another territory's specialist
     html = client_for(world.alice).get(reverse("analysis:methodology")).content.decode()
     assert 'id="rule-form"' not in html
-    assert client_for(dora).get(reverse("analysis:methodology"), {"territory": world.municipality.pk}).status_code == 404
+    assert (
+        client_for(dora)
+        .get(reverse("analysis:methodology"), {"territory": world.municipality.pk})
+        .status_code
+        == 404
+    )
     # dora edits her own territory; the regional analyst and a superuser edit M1
     assert _post(dora, world.other_municipality).status_code == 302
     analyst = User.objects.create_user(

@@ -115,8 +115,12 @@ def low_results(
             if info.get("missing"):
                 for org in list(out):
                     school_of(org)["skipped"].append(
-                        {"indicator": code, "label": info["label"], "year": year,
-                         "reason": "показатель не найден ни в одном каталоге"}
+                        {
+                            "indicator": code,
+                            "label": info["label"],
+                            "year": year,
+                            "reason": "показатель не найден ни в одном каталоге",
+                        }
                     )
                 continue
             all_rows = pooled[(pooled["indicator"] == code) & (pooled["year"] == year)]
@@ -126,34 +130,54 @@ def low_results(
             rows = rows[_kept(rows, year, info["procedure"], excluded)]
             for _, r in small.iterrows():
                 school_of(int(r["org_id"]))["skipped"].append(
-                    {"indicator": code, "label": info["label"], "year": year,
-                     "reason": f"группа меньше минимальной ({int(r['n'])} < {m.min_results})"}
+                    {
+                        "indicator": code,
+                        "label": info["label"],
+                        "year": year,
+                        "reason": f"группа меньше минимальной ({int(r['n'])} < {m.min_results})",
+                    }
                 )
             for o in all_rows["org_id"]:
                 if (int(o), year, info["procedure"]) in excluded:
                     school_of(int(o))["skipped"].append(
-                        {"indicator": code, "label": info["label"], "year": year,
-                         "reason": "результаты с признаками необъективности исключены"}
+                        {
+                            "indicator": code,
+                            "label": info["label"],
+                            "year": year,
+                            "reason": "результаты с признаками необъективности исключены",
+                        }
                     )
             if len(rows) < 3:
                 for o in rows["org_id"]:
                     school_of(int(o))["skipped"].append(
-                        {"indicator": code, "label": info["label"], "year": year,
-                         "reason": f"школ с достаточным числом результатов {len(rows)} — "
-                         "меньше трёх, сравнивать не с кем"}
+                        {
+                            "indicator": code,
+                            "label": info["label"],
+                            "year": year,
+                            "reason": f"школ с достаточным числом результатов {len(rows)} — "
+                            "меньше трёх, сравнивать не с кем",
+                        }
                     )
                 judged_orgs = {int(o) for o in all_rows["org_id"]}
                 for org in set(out) - judged_orgs:
                     school_of(org)["skipped"].append(
-                        {"indicator": code, "label": info["label"], "year": year,
-                         "reason": "нет значения за этот год"}
+                        {
+                            "indicator": code,
+                            "label": info["label"],
+                            "year": year,
+                            "reason": "нет значения за этот год",
+                        }
                     )
                 continue
             judged_orgs = {int(o) for o in all_rows["org_id"]}
             for org in set(out) - judged_orgs:
                 school_of(org)["skipped"].append(
-                    {"indicator": code, "label": info["label"], "year": year,
-                     "reason": "нет значения за этот год"}
+                    {
+                        "indicator": code,
+                        "label": info["label"],
+                        "year": year,
+                        "reason": "нет значения за этот год",
+                    }
                 )
             total_n = float(rows["n"].sum())
             municipal = float((rows["value"] * rows["n"]).sum() / total_n) if total_n else None
@@ -678,9 +702,7 @@ def indicator_summary(
     out = []
     for code, info in meta.items():
         rows = pooled[pooled["indicator"] == code]
-        by_year = {
-            str(y): int(rows[rows["year"] == y]["org_id"].nunique()) for y in recent
-        }
+        by_year = {str(y): int(rows[rows["year"] == y]["org_id"].nunique()) for y in recent}
         if info.get("missing"):
             reason = "показатель не найден ни в одном каталоге"
         elif not any(by_year.values()):

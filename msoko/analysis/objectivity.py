@@ -275,9 +275,7 @@ def pileup_signal(a: dict[str, Any] | None, m: Methodology) -> dict[str, Any]:
             reason = small_group(n, m.objectivity_min_results)
         else:
             reason = "баллы не попадают в окрестности границ отметок"
-        return _signal(
-            "cutpoint_pileup", None, {"results": n}, f"Не оценивался: {reason}.", reason
-        )
+        return _signal("cutpoint_pileup", None, {"results": n}, f"Не оценивался: {reason}.", reason)
     z = a["excess"] / math.sqrt(a["variance"])
     ratio = a["at"] / a["expected_at"] if a["expected_at"] > 0 else 0.0
     figures = {
@@ -475,9 +473,7 @@ def cohort_signal(
     if row is None or int(row["n"]) < m.cohort_min_students:
         n = 0 if row is None else int(row["n"])
         reason = (
-            "нет данных прошлого года"
-            if not last_year
-            else small_group(n, m.cohort_min_students)
+            "нет данных прошлого года" if not last_year else small_group(n, m.cohort_min_students)
         )
         return _signal(
             "cohort_rise",
@@ -635,9 +631,7 @@ def olympiad_signal(item: dict[str, Any] | None, present: bool = True) -> dict[s
     """``present``: whether the school has olympiad results with answers that year."""
     if not item and not present:
         reason = "нет результатов олимпиады с ответами по заданиям"
-        return _signal(
-            "olympiad_copies", None, {"groups": []}, f"Не оценивался: {reason}.", reason
-        )
+        return _signal("olympiad_copies", None, {"groups": []}, f"Не оценивался: {reason}.", reason)
     if not item:
         return _signal(
             "olympiad_copies",
@@ -712,9 +706,7 @@ def analyse(
         row = row_of(j, org, year)
         if row is None:
             row = pd.Series({"org_id": org, "year": year, **dict.fromkeys(cols, 0)})
-        total = (
-            totals.loc[year] if year in totals.index else pd.Series(dict.fromkeys(cols, 0))
-        )
+        total = totals.loc[year] if year in totals.index else pd.Series(dict.fromkeys(cols, 0))
         signals = [
             journal_signal(row, total, m),
             pileup_signal(piles.get((org, year)), m),

@@ -9,7 +9,6 @@ permission policy in the views and exports (``msoko.analysis.views``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -109,7 +108,11 @@ def data_years(territory: Territory, con: ibis.BaseBackend | None = None) -> dic
     from msoko.registry.models import SocialPassport
 
     schools = schools_of(territory)
-    out: dict[str, set[int]] = {"student_results": set(), "school_aggregates": set(), "passports": set()}
+    out: dict[str, set[int]] = {
+        "student_results": set(),
+        "school_aggregates": set(),
+        "passports": set(),
+    }
     if schools.empty:
         return out
     scope = OrgScope.of(schools["org_id"])

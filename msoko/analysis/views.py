@@ -221,10 +221,14 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
         org = organisation.pk
         row = next((s for s in report["schools"] if s["org_id"] == org), None)
         context["school"] = row
-        context["statuses"] = [
-            {"finding": code, "title": title, **(row or {}).get("statuses", {}).get(code, {})}
-            for code, title in engine.FINDINGS.items()
-        ] if row else []
+        context["statuses"] = (
+            [
+                {"finding": code, "title": title, **(row or {}).get("statuses", {}).get(code, {})}
+                for code, title in engine.FINDINGS.items()
+            ]
+            if row
+            else []
+        )
         context["findings"] = [f for f in report["findings"] if f["org_id"] == org]
         context["low"] = report["low"].get(str(org))
         context["objectivity"] = [r for r in report["objectivity"] if r["org_id"] == org]
@@ -357,7 +361,10 @@ def _rule_rows(m: methodology.Methodology) -> list[dict[str, Any]]:
     from msoko.analysis.headline import rule_meta
 
     meta = rule_meta(m.low_indicators)
-    return [{**e, **{k: meta[e["code"]][k] for k in ("label", "catalog", "missing")}} for e in m.low_indicators]
+    return [
+        {**e, **{k: meta[e["code"]][k] for k in ("label", "catalog", "missing")}}
+        for e in m.low_indicators
+    ]
 
 
 def _posted_rule(request: HttpRequest) -> list[Any]:
@@ -379,7 +386,10 @@ def _posted_rule(request: HttpRequest) -> list[Any]:
         )
     add = (request.POST.get("add_code") or "").strip()
     if add:
-        entry: dict[str, Any] = {"code": add, "weight": _number(request.POST.get("add_weight") or "1")}
+        entry: dict[str, Any] = {
+            "code": add,
+            "weight": _number(request.POST.get("add_weight") or "1"),
+        }
         if request.POST.get("add_direction"):
             entry["direction"] = request.POST["add_direction"]
         entries.append(entry)
@@ -401,7 +411,9 @@ def method(request: HttpRequest) -> HttpResponse:
     whoever keeps the territory's methodology. A POST for a territory the user may not
     edit is refused (404, like a territory they may not see) and written to the audit."""
     user = current_user(request)
-    raw = request.POST.get("territory") if request.method == "POST" else request.GET.get("territory")
+    raw = (
+        request.POST.get("territory") if request.method == "POST" else request.GET.get("territory")
+    )
     if request.method == "POST":
         territory = Territory.objects.filter(pk=_pk(raw)).first()
         if not can_edit_methodology_of(user, territory):
@@ -413,8 +425,13 @@ def method(request: HttpRequest) -> HttpResponse:
                 changes={"refused": "изменение методики чужой территории или без полномочий"},
                 actor=user,
             )
-            if territory is not None and policy.visible_territories(user).filter(pk=territory.pk).exists():
-                raise PermissionDenied("Изменять методику анализа может специалист этой территории.")
+            if (
+                territory is not None
+                and policy.visible_territories(user).filter(pk=territory.pk).exists()
+            ):
+                raise PermissionDenied(
+                    "Изменять методику анализа может специалист этой территории."
+                )
             raise Http404("Территория не найдена")
     else:
         territory = service.territory_for(user, raw)
