@@ -667,10 +667,11 @@ def _objectivity_status(rows: list[dict[str, Any]], m: Methodology) -> dict[str,
 
 
 def evaluation_summary(school_rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per finding, over the schools: how many were found, evaluated and not, and why not."""
+    """Per finding, over the schools: how many were found, evaluated and not, and why not
+    (schools of a report without statuses — an older cached one — are not counted)."""
     out: dict[str, dict[str, Any]] = {}
     for code, title in FINDINGS.items():
-        statuses = [s["statuses"][code] for s in school_rows]
+        statuses = [s["statuses"][code] for s in school_rows if code in s.get("statuses", {})]
         fired = sum(1 for s in statuses if s["status"] == "fired")
         not_fired = sum(1 for s in statuses if s["status"] == "not_fired")
         reasons: dict[str, int] = {}
