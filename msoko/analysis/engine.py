@@ -497,6 +497,8 @@ def dynamics(
         trend = ""
         if len(ys) >= 2:
             slope = float(np.polyfit(ys, [values[y] for y in ys], 1)[0]) * sign
+            if abs(slope) < 1e-9:  # equal values: the fit's rounding is no trend
+                slope = 0.0
             trend = (
                 "рост"
                 if slope > m.dynamics_tolerance

@@ -134,6 +134,9 @@ def index(request: HttpRequest) -> HttpResponse:
             groups.append({"code": code, "title": title, "items": items})
         context["groups"] = groups
         context["evaluation"] = list(report.get("evaluation", {}).values())
+        context["uses_builtin"] = any(
+            i["catalog"] == "built-in" for i in report.get("indicators", [{"catalog": "built-in"}])
+        )
         context["scatter"] = scatter_chart(report)
     return render(request, "analysis/index.html", context)
 
