@@ -330,6 +330,13 @@ def test_aggregates_alone_give_low_results_risk_zone_and_resilience(aggregates_w
         "status": "not_evaluated",
         "reason": "нет социального паспорта",
     }
+    # the pages' cached report follows a recomputation of the indicator values
+    from msoko.analysis.service import data_fingerprint
+    from msoko.indicators.compute import compute
+
+    before = data_fingerprint(w.municipality)
+    compute(catalogs=["my_aggr"], years=[2024])
+    assert data_fingerprint(w.municipality) != before
     rule = {i["indicator"]: i for i in data["indicators"]}
     assert rule["myagg.share_220"]["schools_by_year"] == {"2023": 11, "2024": 11}
     assert rule["myagg.share_220"]["catalog"] == "my_aggr"

@@ -607,6 +607,11 @@ STATUS_NAMES = {
 }
 
 
+def _lc(name: str) -> str:
+    """«Резкий рост…» → «резкий рост…», but «ВПР выше…» stays."""
+    return name[:1].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
+
+
 def _join(reasons: list[str]) -> str:
     seen: list[str] = []
     for r in reasons:
@@ -620,12 +625,13 @@ def _low_statuses(
 ) -> dict[str, dict[str, str]]:
     """ШНОР and the risk zone of one school: fired, not fired, or not evaluated and why."""
     if not item or not item.get("evaluated"):
-        reasons = [
-            f"{s['label']}: {s['reason']}"
-            for s in (item or {}).get("skipped", [])
-            if s["year"] in recent
-        ]
-        reason = _join(reasons) or "нет значений выбранных показателей"
+        first: dict[str, str] = {}
+        for s in (item or {}).get("skipped", []):
+            if s["year"] in recent:
+                first.setdefault(s["label"], s["reason"])
+        reason = _join([f"{k}: {v}" for k, v in first.items()]) or (
+            "нет значений выбранных показателей"
+        )
         return {
             "low_results": _status("not_evaluated", reason),
             "risk_zone": _status("not_evaluated", reason),
@@ -654,12 +660,12 @@ def _objectivity_status(rows: list[dict[str, Any]], m: Methodology) -> dict[str,
         return _status("fired")
     if any(len(r["evaluated"]) >= m.objectivity_min_signals for r in rows):
         return _status("not_fired")
-    reasons = [
-        f"{s['name'].lower()} — {s['reason']}"
-        for r in rows
-        for s in r["signals"]
-        if s["status"] == "not_evaluated"
-    ]
+    first: dict[str, str] = {}
+    for r in rows:
+        for s in r["signals"]:
+            if s["status"] == "not_evaluated":
+                first.setdefault(s["name"], s["reason"])
+    reasons = [f"{_lc(k)} — {v}" for k, v in first.items()]
     best = max(len(r["evaluated"]) for r in rows)
     return _status(
         "not_evaluated",
