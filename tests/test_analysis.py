@@ -29,7 +29,8 @@ M = Methodology()
 # Methodology
 
 
-def test_overrides_are_validated_in_russian() -> None:
+def test_overrides_are_validated_in_russian(db: Any) -> None:
+    # (the database: an indicator of the rule is checked against the catalogs)
     changed = apply_overrides(M, {"low_share": 0.15, "element_basic_pct": 50})
     assert changed.low_share == 0.15 and changed.element_basic_pct == 50.0
     with pytest.raises(MethodologyError, match="Неизвестные параметры методики: bogus"):

@@ -57,36 +57,140 @@ def _slots(n: int, share: float) -> int:
     return max(1, int(math.floor(n * share + 1e-9)))
 
 
+def _kept(
+    rows: pd.DataFrame, year: int, procedure: str | None, excluded: set[tuple[int, int, str]]
+) -> pd.Series:
+    """A mask of the rows whose school's results of ``procedure`` are not excluded."""
+    return pd.Series(
+        [(int(o), year, procedure) not in excluded for o in rows["org_id"]],
+        index=rows.index,
+        dtype=bool,
+    )
+
+
+def default_meta(m: Methodology) -> dict[str, dict[str, Any]]:
+    """The rule's indicators described from the built-in list alone (no database): for
+    frames of built-in codes, as the unit tests feed them."""
+    out = {}
+    for e in m.low_indicators:
+        base = HEADLINE_INDICATORS.get(str(e["code"]), {})
+        out[str(e["code"])] = {
+            "label": base.get("label", e["code"]),
+            "unit": base.get("unit", ""),
+            "procedure": base.get("procedure"),
+            "bad": "high" if e["direction"] == "lower" else "low",
+            "direction": e["direction"],
+            "weight": float(e.get("weight", 1.0)),
+            "builtin": bool(base),
+            "missing": False,
+        }
+    return out
+
+
 def low_results(
     pooled: pd.DataFrame,
     years: list[int],
     m: Methodology,
     excluded: set[tuple[int, int, str]],
+    meta: dict[str, dict[str, Any]] | None = None,
+    org_ids: list[int] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """Per school: for each year of ``years`` and each indicator, the value, the municipal
-    value, the band thresholds and whether the school is in the low or risk band; then the
-    yearly verdict and the overall finding (``low_results`` / ``risk_zone`` / None)."""
+    value, the band thresholds and whether the school is in the low or risk band; the
+    indicators it could not be judged on and why (``skipped``); then the yearly verdict
+    (weighted by the indicators' weights) and the overall finding (``low_results`` /
+    ``risk_zone`` / None). ``org_ids``: every school of the territory, so that a school
+    without any value still gets its reasons."""
+    meta = meta if meta is not None else default_meta(m)
     out: dict[int, dict[str, Any]] = {}
+
+    def school_of(org: int) -> dict[str, Any]:
+        return out.setdefault(org, {"years": {}, "indicators": [], "skipped": []})
+
+    for org in org_ids or []:
+        school_of(int(org))
     for year in years:
-        for code in m.low_indicators:
-            meta = HEADLINE_INDICATORS[code]
-            rows = pooled[(pooled["indicator"] == code) & (pooled["year"] == year)]
-            rows = rows[rows["n"] >= m.min_results]
-            rows = rows[[(int(o), year, meta["procedure"]) not in excluded for o in rows["org_id"]]]
-            if len(rows) < 3:
+        for code in m.low_codes:
+            info = meta[code]
+            if info.get("missing"):
+                for org in list(out):
+                    school_of(org)["skipped"].append(
+                        {
+                            "indicator": code,
+                            "label": info["label"],
+                            "year": year,
+                            "reason": "показатель не найден ни в одном каталоге",
+                        }
+                    )
                 continue
+            all_rows = pooled[(pooled["indicator"] == code) & (pooled["year"] == year)]
+            judged_orgs = set()
+            rows = all_rows[all_rows["n"] >= m.min_results]
+            small = all_rows[all_rows["n"] < m.min_results]
+            rows = rows[_kept(rows, year, info["procedure"], excluded)]
+            for _, r in small.iterrows():
+                school_of(int(r["org_id"]))["skipped"].append(
+                    {
+                        "indicator": code,
+                        "label": info["label"],
+                        "year": year,
+                        "reason": f"группа меньше минимальной ({int(r['n'])} < {m.min_results})",
+                    }
+                )
+            for o in all_rows["org_id"]:
+                if (int(o), year, info["procedure"]) in excluded:
+                    school_of(int(o))["skipped"].append(
+                        {
+                            "indicator": code,
+                            "label": info["label"],
+                            "year": year,
+                            "reason": "результаты с признаками необъективности исключены",
+                        }
+                    )
+            if len(rows) < 3:
+                for o in rows["org_id"]:
+                    school_of(int(o))["skipped"].append(
+                        {
+                            "indicator": code,
+                            "label": info["label"],
+                            "year": year,
+                            "reason": f"школ с достаточным числом результатов {len(rows)} — "
+                            "меньше трёх, сравнивать не с кем",
+                        }
+                    )
+                judged_orgs = {int(o) for o in all_rows["org_id"]}
+                for org in set(out) - judged_orgs:
+                    school_of(org)["skipped"].append(
+                        {
+                            "indicator": code,
+                            "label": info["label"],
+                            "year": year,
+                            "reason": "нет значения за этот год",
+                        }
+                    )
+                continue
+            judged_orgs = {int(o) for o in all_rows["org_id"]}
+            for org in set(out) - judged_orgs:
+                school_of(org)["skipped"].append(
+                    {
+                        "indicator": code,
+                        "label": info["label"],
+                        "year": year,
+                        "reason": "нет значения за этот год",
+                    }
+                )
             total_n = float(rows["n"].sum())
             municipal = float((rows["value"] * rows["n"]).sum() / total_n) if total_n else None
             median = float(rows["value"].median())
             # worst first; a tie takes the better place, so ties never widen the band
-            order = rows.sort_values("value", ascending=meta["bad"] == "low")
+            order = rows.sort_values("value", ascending=info["bad"] == "low")
             values = order["value"].to_numpy(dtype=float)
             low_slots, risk_slots = _slots(len(rows), m.low_share), _slots(len(rows), m.risk_share)
             low_t, risk_t = values[low_slots - 1], values[risk_slots - 1]
             place = {int(o): i + 1 for i, o in enumerate(order["org_id"])}
+            worse = (lambda a, b: a > b) if info["bad"] == "high" else (lambda a, b: a < b)
             for _, r in rows.iterrows():
                 org, value = int(r["org_id"]), float(r["value"])
-                worse = (lambda a, b: a > b) if meta["bad"] == "high" else (lambda a, b: a < b)
                 ties_better = sum(1 for v in values if worse(v, value))
                 worse_than_median = worse(value, median)
                 in_low = (
@@ -99,11 +203,13 @@ def low_results(
                     and ties_better < risk_slots
                     and not any(v == value for v in values[risk_slots:])
                 )
-                school = out.setdefault(org, {"years": {}, "indicators": []})
-                school["indicators"].append(
+                school_of(org)["indicators"].append(
                     {
                         "indicator": code,
-                        "label": meta["label"],
+                        "label": info["label"],
+                        "unit": info["unit"],
+                        "direction": info["direction"],
+                        "weight": info["weight"],
                         "year": year,
                         "value": _f(value, 2),
                         "n": int(r["n"]),
@@ -121,24 +227,32 @@ def low_results(
             judged = len(items)
             low_count = sum(1 for i in items if i["band"] == "low")
             risk_count = sum(1 for i in items if i["band"] in ("low", "risk"))
-            need = m.low_min_indicator_share * judged
+            weight = sum(i["weight"] for i in items)
+            low_w = sum(i["weight"] for i in items if i["band"] == "low")
+            risk_w = sum(i["weight"] for i in items if i["band"] in ("low", "risk"))
+            need = m.low_min_indicator_share * weight - 1e-9
             school["years"][year] = {
                 "judged": judged,
                 "low": low_count,
                 "low_or_risk": risk_count,
+                "weight": _f(weight),
+                "low_weight": _f(low_w),
+                "low_or_risk_weight": _f(risk_w),
                 "verdict": (
                     "low"
-                    if judged and low_count >= need
-                    else ("risk" if judged and risk_count >= need else "")
+                    if judged and low_w >= need
+                    else ("risk" if judged and risk_w >= need else "")
                 ),
             }
-        verdicts = [school["years"][y]["verdict"] for y in years[-m.low_consecutive_years :]]
+        recent = years[-m.low_consecutive_years :]
+        verdicts = [school["years"][y]["verdict"] for y in recent]
         if verdicts and all(v == "low" for v in verdicts):
             school["finding"] = "low_results"
         elif any(v == "low" for v in verdicts) or (verdicts and all(v for v in verdicts)):
             school["finding"] = "risk_zone"
         else:
             school["finding"] = None
+        school["evaluated"] = any(school["years"][y]["judged"] for y in recent)
     return out
 
 
@@ -342,14 +456,22 @@ def factors(scope: Scope, frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def dynamics(
-    pooled: pd.DataFrame, index_by_year: pd.DataFrame, years: list[int], m: Methodology
+    pooled: pd.DataFrame,
+    index_by_year: pd.DataFrame,
+    years: list[int],
+    m: Methodology,
+    meta_of: dict[str, dict[str, Any]] | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
-    """Per school: each headline indicator and the results index over the years, the trend
-    and whether there is positive dynamics (the current year better than the previous)."""
+    """Per school: each headline indicator (the rule's and the built-in ones) and the
+    results index over the years, the trend and whether there is positive dynamics (the
+    current year better than the previous)."""
     out: dict[int, list[dict[str, Any]]] = {}
     series: list[tuple[int, str, str, str, dict[int, float]]] = []
+    known = {**HEADLINE_INDICATORS, **(meta_of if meta_of is not None else default_meta(m))}
     for (code, org), g in pooled.groupby(["indicator", "org_id"]):
-        meta = HEADLINE_INDICATORS[str(code)]
+        meta = known.get(str(code))
+        if meta is None:
+            continue
         series.append(
             (
                 int(org),
@@ -375,6 +497,8 @@ def dynamics(
         trend = ""
         if len(ys) >= 2:
             slope = float(np.polyfit(ys, [values[y] for y in ys], 1)[0]) * sign
+            if abs(slope) < 1e-9:  # equal values: the fit's rounding is no trend
+                slope = 0.0
             trend = (
                 "рост"
                 if slope > m.dynamics_tolerance
@@ -419,11 +543,210 @@ def _sentence(finding: str, detail: dict[str, Any]) -> str:
     return ""
 
 
+def indicator_results_index(
+    pooled: pd.DataFrame,
+    meta: dict[str, dict[str, Any]],
+    years: list[int],
+    m: Methodology,
+    excluded: set[tuple[int, int, str]],
+) -> pd.DataFrame:
+    """A results index from the rule's indicators, for a territory without results of
+    students (school aggregates only): each indicator and year standardised over the
+    territory's schools (z, signed so that higher is better), the weighted mean over the
+    indicators, then the mean over the years. Values behind fewer than ``min_results``
+    results and non-objective results are left out, as in the rule."""
+    parts = []
+    for code, info in meta.items():
+        if info.get("missing"):
+            continue
+        for year in years:
+            rows = pooled[(pooled["indicator"] == code) & (pooled["year"] == year)]
+            rows = rows[rows["n"] >= m.min_results]
+            rows = rows[_kept(rows, year, info["procedure"], excluded)]
+            if len(rows) < 3:
+                continue
+            v = rows["value"].astype(float)
+            sd = float(v.std(ddof=0))
+            z = (v - v.mean()) / sd if sd > 0 else v * 0.0
+            if info["bad"] == "high":
+                z = -z
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "org_id": rows["org_id"].astype(int).to_numpy(),
+                        "year": year,
+                        "indicator": code,
+                        "z": z.to_numpy(),
+                        "w": info["weight"],
+                        "n": rows["n"].to_numpy(dtype=float),
+                    }
+                )
+            )
+    if not parts:
+        return pd.DataFrame(columns=["org_id", "results", "n", "procedures"])
+    f = pd.concat(parts, ignore_index=True)
+    f["wz"] = f["z"] * f["w"]
+    per_year = f.groupby(["org_id", "year"], as_index=False).agg(
+        wz=("wz", "sum"), w=("w", "sum"), n=("n", "max")
+    )
+    per_year["z"] = per_year["wz"] / per_year["w"]
+    out = per_year.groupby("org_id", as_index=False).agg(results=("z", "mean"), n=("n", "sum"))
+    out["procedures"] = "indicators"
+    out["n"] = out["n"].astype(int)
+    return out
+
+
+def _status(status: str, reason: str = "") -> dict[str, str]:
+    return {"status": status, "reason": reason if status == "not_evaluated" else ""}
+
+
+STATUS_NAMES = {
+    "fired": "выявлено",
+    "not_fired": "оценено, не выявлено",
+    "not_evaluated": "не оценивалось",
+}
+
+
+def _lc(name: str) -> str:
+    """«Резкий рост…» → «резкий рост…», but «ВПР выше…» stays."""
+    return name[:1].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
+
+
+def _join(reasons: list[str]) -> str:
+    seen: list[str] = []
+    for r in reasons:
+        if r and r not in seen:
+            seen.append(r)
+    return "; ".join(seen)
+
+
+def _low_statuses(
+    item: dict[str, Any] | None, recent: list[int], m: Methodology
+) -> dict[str, dict[str, str]]:
+    """ШНОР and the risk zone of one school: fired, not fired, or not evaluated and why."""
+    if not item or not item.get("evaluated"):
+        first: dict[str, str] = {}
+        for s in (item or {}).get("skipped", []):
+            if s["year"] in recent:
+                first.setdefault(s["label"], s["reason"])
+        reason = _join([f"{k}: {v}" for k, v in first.items()]) or (
+            "нет значений выбранных показателей"
+        )
+        return {
+            "low_results": _status("not_evaluated", reason),
+            "risk_zone": _status("not_evaluated", reason),
+        }
+    finding = item.get("finding")
+    unjudged = [y for y in recent if not item["years"][y]["judged"]]
+    if finding == "low_results":
+        low = _status("fired")
+    elif unjudged and len(recent) >= m.low_consecutive_years:
+        low = _status(
+            "not_evaluated",
+            "нет данных за "
+            + ", ".join(f"{y}/{y + 1}" for y in unjudged)
+            + f" (ШНОР — {m.low_consecutive_years} года подряд)",
+        )
+    else:
+        low = _status("not_fired")
+    risk = _status("fired" if finding == "risk_zone" else "not_fired")
+    return {"low_results": low, "risk_zone": risk}
+
+
+def _objectivity_status(rows: list[dict[str, Any]], m: Methodology) -> dict[str, str]:
+    if not rows:
+        return _status("not_evaluated", "нет результатов ВПР обучающихся")
+    if any(r["flagged"] for r in rows):
+        return _status("fired")
+    if any(len(r["evaluated"]) >= m.objectivity_min_signals for r in rows):
+        return _status("not_fired")
+    first: dict[str, str] = {}
+    for r in rows:
+        for s in r["signals"]:
+            if s["status"] == "not_evaluated":
+                first.setdefault(s["name"], s["reason"])
+    reasons = [f"{_lc(k)} — {v}" for k, v in first.items()]
+    best = max(len(r["evaluated"]) for r in rows)
+    return _status(
+        "not_evaluated",
+        f"оценено признаков {best} из {len(objectivity.SIGNALS)}, а нужно совпадение не менее "
+        f"{m.objectivity_min_signals}: " + _join(reasons),
+    )
+
+
+def evaluation_summary(school_rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per finding, over the schools: how many were found, evaluated and not, and why not
+    (schools of a report without statuses — an older cached one — are not counted)."""
+    out: dict[str, dict[str, Any]] = {}
+    for code, title in FINDINGS.items():
+        statuses = [s["statuses"][code] for s in school_rows if code in s.get("statuses", {})]
+        fired = sum(1 for s in statuses if s["status"] == "fired")
+        not_fired = sum(1 for s in statuses if s["status"] == "not_fired")
+        reasons: dict[str, int] = {}
+        for s in statuses:
+            if s["status"] == "not_evaluated":
+                reasons[s["reason"]] = reasons.get(s["reason"], 0) + 1
+        evaluated = fired + not_fired
+        out[code] = {
+            "finding": code,
+            "title": title,
+            "status": "evaluated" if evaluated else "not_evaluated",
+            "schools": len(statuses),
+            "fired": fired,
+            "not_fired": not_fired,
+            "not_evaluated": len(statuses) - evaluated,
+            "reasons": [
+                {"reason": r, "schools": n}
+                for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+        }
+    return out
+
+
+def indicator_summary(
+    pooled: pd.DataFrame, meta: dict[str, dict[str, Any]], recent: list[int], source: str
+) -> list[dict[str, Any]]:
+    """The rule's indicators as the run found them: where the values come from and how
+    many schools have one in each year; why there are none."""
+    out = []
+    for code, info in meta.items():
+        rows = pooled[pooled["indicator"] == code]
+        by_year = {str(y): int(rows[rows["year"] == y]["org_id"].nunique()) for y in recent}
+        if info.get("missing"):
+            reason = "показатель не найден ни в одном каталоге"
+        elif not any(by_year.values()):
+            reason = (
+                f"нет результатов {info['procedure']} по школам"
+                if info["builtin"]
+                else f"нет значений: рассчитайте показатели каталога «{info['catalog']}»"
+            )
+        else:
+            reason = ""
+        out.append(
+            {
+                "indicator": code,
+                "label": info["label"],
+                "catalog": info["catalog"],
+                "direction": info["direction"],
+                "weight": info["weight"],
+                "source": ("indicators" if not info["builtin"] else source),
+                "schools_by_year": by_year,
+                "status": "not_evaluated" if reason else "evaluated",
+                "reason": reason,
+            }
+        )
+    return out
+
+
 def run(
     territory: Any, year: int | None = None, methodology: Methodology | None = None
 ) -> dict[str, Any]:
-    """The whole analysis of ``territory`` for ``year`` (the latest year with results if
-    None). Raises ``AnalysisInputError`` (Russian message) on input it cannot use."""
+    """The whole analysis of ``territory`` for ``year`` (the latest year with results, or
+    social passports, if None). Runs on what exists: social passports alone give ШНСУ;
+    school aggregates with the rule's indicators give ШНОР, the risk zone and resilience;
+    every finding and signal of every school says whether it fired, was evaluated, or could
+    not be evaluated and why. Raises ``AnalysisInputError`` (Russian message) only when
+    there is nothing to analyse."""
     from msoko.analysis import methodology as method_mod
 
     m = methodology or method_mod.load(territory)
@@ -432,27 +755,34 @@ def run(
     years = scope.years
     recent = years[-m.low_consecutive_years :]
     schools = scope.schools.copy()
+    org_ids = scope.org_ids
 
     means = scores.school_means(scope)
     obj = objectivity.analyse(scope, recent, means, m)
     excluded = {(r["org_id"], r["year"], "VPR") for r in obj if r["flagged"]}
 
-    values, source = headline.headline_values(
-        m.low_indicators + tuple(c for c in HEADLINE_INDICATORS if c not in m.low_indicators),
-        scope.org_ids,
-        years,
-        con=scope.con,
-    )
-    pooled = headline.pool(values)
-    low = low_results(pooled, recent, m, excluded)
+    meta = headline.rule_meta(m.low_indicators)
+    builtin = [c for c in m.low_codes if meta[c]["builtin"]]
+    builtin += [c for c in HEADLINE_INDICATORS if c not in builtin]
+    values, source = headline.headline_values(builtin, org_ids, years, con=scope.con)
+    own = headline.own_values(meta, org_ids, years)
+    frames = [f for f in (values, own) if not f.empty]
+    pooled = headline.pool(pd.concat(frames, ignore_index=True) if frames else values)
+    low = low_results(pooled, recent, m, excluded, meta, org_ids)
 
-    passport = ctx.passports(scope.org_ids, scope.year)
+    passport = ctx.passports(org_ids, scope.year)
     index = ctx.context_index(passport, m)
-    results = scores.results_index(means, years[-m.resilience_years :], m.min_results, excluded)
+    resilience_years = years[-m.resilience_years :]
+    results = scores.results_index(means, resilience_years, m.min_results, excluded)
+    results_source = "students"
+    if results.empty:
+        rule_pooled = pooled[pooled["indicator"].isin(list(meta))]
+        results = indicator_results_index(rule_pooled, meta, resilience_years, m, excluded)
+        results_source = "indicators" if not results.empty else ""
     frame = schools.merge(index[["org_id", "context"]], on="org_id", how="left").merge(
         results[["org_id", "results", "n"]], on="org_id", how="left"
     )
-    frame = frame.merge(ctx.staffing(scope.org_ids), on="org_id", how="left")
+    frame = frame.merge(ctx.staffing(org_ids), on="org_id", how="left")
     frame = resilience(frame, m)
     regression = frame.attrs.get("regression", {})
     with_context = frame.dropna(subset=["context"])
@@ -474,7 +804,7 @@ def run(
         if not means.empty
         else pd.DataFrame(columns=["org_id", "year", "z"])
     )
-    dyn = dynamics(pooled, index_by_year, years, m)
+    dyn = dynamics(pooled, index_by_year, years, m, meta)
 
     code_of = dict(zip(schools["org_id"], schools["code"], strict=True))
     name_of = dict(zip(schools["org_id"], schools["name"], strict=True))
@@ -490,6 +820,7 @@ def run(
                 "name": name_of[org],
                 "finding": finding,
                 "title": FINDINGS[finding],
+                "status": "fired",
                 "year": year_,
                 "text": text,
                 "signals": signals,
@@ -511,10 +842,23 @@ def run(
                     "signal": i["indicator"],
                     "name": f"{i['label']} ({i['year']}/{i['year'] + 1})",
                     "fired": bool(i["band"]),
+                    "status": "fired" if i["band"] else "not_fired",
+                    "reason": "",
                     "figures": i,
                     "text": "",
                 }
                 for i in item["indicators"]
+            ] + [
+                {
+                    "signal": s["indicator"],
+                    "name": f"{s['label']} ({s['year']}/{s['year'] + 1})",
+                    "fired": None,
+                    "status": "not_evaluated",
+                    "reason": s["reason"],
+                    "figures": {},
+                    "text": f"Не оценивался: {s['reason']}.",
+                }
+                for s in item["skipped"]
             ]
             add(org, item["finding"], text, signals)
     for r in obj:
@@ -540,6 +884,8 @@ def run(
                         "signal": "context_index",
                         "name": "Индекс социального контекста",
                         "fired": True,
+                        "status": "fired",
+                        "reason": "",
                         "figures": {"context": _f(row["context"]), "threshold": _f(adverse_t)},
                         "text": "",
                     }
@@ -558,11 +904,14 @@ def run(
                         "signal": "residual",
                         "name": "Результаты выше ожидаемых по контексту",
                         "fired": True,
+                        "status": "fired",
+                        "reason": "",
                         "figures": {
                             "context": _f(row["context"]),
                             "results": _f(row["results"]),
                             "expected": _f(row["expected"]),
                             "residual": _f(row["residual"]),
+                            "results_source": results_source,
                             **{k: v for k, v in regression.items()},
                         },
                         "text": "",
@@ -570,9 +919,46 @@ def run(
                 ],
             )
 
+    with_passport = int(frame["context"].notna().sum())
+    both = int(frame.dropna(subset=["context", "results"]).shape[0])
+    obj_by_org: dict[int, list[dict[str, Any]]] = {}
+    for r in obj:
+        obj_by_org.setdefault(int(r["org_id"]), []).append(r)
     school_rows = []
     for _, row in frame.iterrows():
         org = int(row["org_id"])
+        has_context = not pd.isna(row.get("context"))
+        has_results = not pd.isna(row.get("results"))
+        if not has_context:
+            adverse = _status("not_evaluated", "нет социального паспорта")
+        elif adverse_t is None:
+            adverse = _status(
+                "not_evaluated",
+                f"школ с социальным паспортом меньше четырёх ({with_passport} < 4)",
+            )
+        else:
+            adverse = _status("fired" if bool(row["adverse"]) else "not_fired")
+        if not has_context:
+            resilient = _status("not_evaluated", "нет социального паспорта")
+        elif not has_results:
+            resilient = _status(
+                "not_evaluated",
+                "нет результатов для индекса результатов (по обучающимся или по выбранным "
+                "показателям; группы меньше минимальной не учитываются)",
+            )
+        elif not regression:
+            resilient = _status(
+                "not_evaluated",
+                f"школ с паспортом и результатами меньше пяти ({both} < 5)",
+            )
+        else:
+            resilient = _status("fired" if bool(row["resilient"]) else "not_fired")
+        statuses = {
+            **_low_statuses(low.get(org), recent, m),
+            "adverse_conditions": adverse,
+            "resilient": resilient,
+            "non_objective": _objectivity_status(obj_by_org.get(org, []), m),
+        }
         school_rows.append(
             {
                 "org_id": org,
@@ -589,6 +975,7 @@ def run(
                 "adverse": bool(row["adverse"]),
                 "resilient": bool(row["resilient"]),
                 "low_finding": (low.get(org) or {}).get("finding"),
+                "statuses": statuses,
             }
         )
     passport_rows = {
@@ -597,6 +984,7 @@ def run(
         }
         for r in passport.to_dict("records")
     }
+    available = {k: sorted(v) for k, v in scope.available.items()}
     return {
         "territory": {"id": territory.pk, "code": territory.code, "name": territory.name},
         "year": scope.year,
@@ -606,6 +994,10 @@ def run(
         "methodology_fingerprint": m.fingerprint(),
         "sources": SOURCES,
         "headline_source": source,
+        "results_source": results_source,
+        "available": available,
+        "indicators": indicator_summary(pooled, meta, recent, source),
+        "evaluation": evaluation_summary(school_rows),
         "schools": school_rows,
         "findings": findings,
         "low": {

@@ -81,6 +81,109 @@ def headline_values(
     return _from_facts(codes, ids, years, con), "facts"
 
 
+def rule_meta(entries: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per indicator of the rule: label, unit, direction (``bad``: which way is worse),
+    weight, procedure, catalog; ``missing`` when no catalog holds it any more."""
+    from msoko.analysis.methodology import definitions
+
+    entries = list(entries)
+    own = definitions([str(e["code"]) for e in entries if e["code"] not in HEADLINE_INDICATORS])
+    out: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        code = str(e["code"])
+        bad = "high" if e["direction"] == "lower" else "low"
+        if code in HEADLINE_INDICATORS:
+            base = HEADLINE_INDICATORS[code]
+            out[code] = {
+                "label": base["label"],
+                "unit": base["unit"],
+                "procedure": base["procedure"],
+                "catalog": "built-in",
+                "builtin": True,
+                "missing": False,
+            }
+        elif code in own:
+            d = own[code]
+            out[code] = {
+                "label": d["label"] + (", %" if d["unit"] == "%" else ""),
+                "unit": d["unit"],
+                "procedure": d["procedure"],
+                "catalog": d["catalog"],
+                "builtin": False,
+                "missing": False,
+                "kind": d["kind"],
+                "formula": d["formula"],
+            }
+        else:
+            out[code] = {
+                "label": code,
+                "unit": "",
+                "procedure": None,
+                "catalog": "",
+                "builtin": False,
+                "missing": True,
+            }
+        out[code].update(bad=bad, direction=e["direction"], weight=float(e.get("weight", 1.0)))
+    return out
+
+
+def _group_size(frame: pd.DataFrame, meta: dict[str, Any]) -> pd.Series:
+    """The number of results behind each value: the value's ``n`` (or its denominator). A
+    ratio whose denominator is a number of people (an indicator in «чел.», such as the
+    participants of school aggregates) is judged by those people, not by the rows the
+    numerator was summed from."""
+    n = frame["n"].astype("float64").fillna(frame["denominator"].astype("float64"))
+    if meta.get("kind") == "ratio":
+        of = (meta.get("formula") or {}).get("of") or []
+        if len(of) == 2:
+            from msoko.indicators.models import IndicatorDefinition
+
+            unit = (
+                IndicatorDefinition.objects.filter(code=of[1])
+                .values_list("unit", flat=True)
+                .first()
+            )
+            if unit == "count":
+                n = frame["denominator"].astype("float64")
+    return n
+
+
+def own_values(
+    meta: dict[str, dict[str, Any]], org_ids: Iterable[int], years: Iterable[int]
+) -> pd.DataFrame:
+    """Values of the rule's indicators that are not built in (a user's catalog, school
+    aggregates), from the indicator engine, per school and year: the row without breakdown
+    where there is one, else the rows by subject and grade (pooled later by ``pool``)."""
+    from msoko.indicators import api
+
+    codes = [c for c, v in meta.items() if not v["builtin"] and not v["missing"]]
+    ids = sorted(int(i) for i in org_ids)
+    if not codes or not ids:
+        return _empty()
+    frame = api.values_frame(codes, scope=OrgScope.of(ids), years=list(years), level="school")
+    if frame is None or frame.empty:
+        return _empty()
+    frame = frame[frame["task"].isna() & frame["value"].notna()].copy()
+    if frame.empty:
+        return _empty()
+    parts = []
+    for code, rows in frame.groupby("indicator"):
+        rows = rows.assign(n=_group_size(rows, meta[str(code)]))
+        total = rows["subject"].isna() & rows["grade"].isna()
+        has_total = set(zip(rows.loc[total, "org_id"], rows.loc[total, "year"], strict=True))
+        keep = total | ~pd.Series(
+            [(o, y) in has_total for o, y in zip(rows["org_id"], rows["year"], strict=True)],
+            index=rows.index,
+        )
+        parts.append(rows[keep])
+    out = pd.concat(parts, ignore_index=True)
+    out["org_id"] = out["org_id"].astype(int)
+    out["year"] = out["year"].astype(int)
+    out["value"] = out["value"].astype(float)
+    out["n"] = out["n"].fillna(0).astype(float)
+    return out[COLUMNS]
+
+
 def _pooled_subjects(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of the headline subjects by subject and grade (the engine also stores totals
     over subjects and task-level rows, which would count results twice)."""
@@ -168,7 +271,11 @@ def pool(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["indicator", "org_id", "year", "value", "n"])
     f = frame.dropna(subset=["value"]).copy()
+    f["n"] = f["n"].astype(float)
     f["weighted"] = f["value"] * f["n"]
-    g = f.groupby(["indicator", "org_id", "year"], as_index=False)[["weighted", "n"]].sum()
-    g["value"] = g["weighted"] / g["n"]
+    g = f.groupby(["indicator", "org_id", "year"], as_index=False).agg(
+        weighted=("weighted", "sum"), n=("n", "sum"), plain=("value", "mean")
+    )
+    # a value without a known group (an entered value) stands as it is
+    g["value"] = (g["weighted"] / g["n"].where(g["n"] > 0)).fillna(g["plain"])
     return g[["indicator", "org_id", "year", "value", "n"]]

@@ -65,6 +65,18 @@ HEADLINE_SUBJECTS: dict[str, tuple[str, ...]] = {
     "VPR": (),
 }
 
+DIRECTIONS: dict[str, str] = {
+    "higher": "больше — лучше",
+    "lower": "меньше — лучше",
+}
+
+
+def headline_entry(code: str, weight: float = 1.0) -> dict[str, Any]:
+    """The rule's entry for a built-in headline indicator: its own direction, weight 1."""
+    bad = HEADLINE_INDICATORS[code]["bad"]
+    return {"code": code, "direction": "lower" if bad == "high" else "higher", "weight": weight}
+
+
 DEFAULT_CONTEXT_WEIGHTS: dict[str, float] = {
     # social-passport field → weight; positive = a more favourable context
     "parents_higher_education_share": 0.25,
@@ -136,12 +148,20 @@ class Methodology:
     name ends in ``_pp`` (percentage points) or ``_pct`` (percent)."""
 
     # --- low results (ШНОР) and the risk zone
-    low_indicators: tuple[str, ...] = (
-        "vpr.share_mark2",
-        "oge.share_mark2",
-        "oge.mean_mark",
-        "ege.mean_test_score",
-        "ege.share_below_min",
+    # the indicators of the rule, each {"code", "direction", "weight"}: any indicator of any
+    # catalog computed per school (a user's catalog, school aggregates), its direction
+    # (``higher`` — more is better, ``lower`` — less is better) and its weight in the verdict
+    low_indicators: tuple[dict[str, Any], ...] = field(
+        default_factory=lambda: tuple(
+            headline_entry(c)
+            for c in (
+                "vpr.share_mark2",
+                "oge.share_mark2",
+                "oge.mean_mark",
+                "ege.mean_test_score",
+                "ege.share_below_min",
+            )
+        )
     )
     low_share: float = 0.10  # the lowest decile
     risk_share: float = 0.20  # the next band: 10–20 %
@@ -185,9 +205,14 @@ class Methodology:
     # --- dynamics
     dynamics_tolerance: float = 0.0  # a change within this is "no change"
 
+    @property
+    def low_codes(self) -> tuple[str, ...]:
+        """The codes of ``low_indicators``, in their order."""
+        return tuple(str(e["code"]) for e in self.low_indicators)
+
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        out["low_indicators"] = list(self.low_indicators)
+        out["low_indicators"] = [dict(e) for e in self.low_indicators]
         return out
 
     def fingerprint(self) -> str:
@@ -201,8 +226,109 @@ class MethodologyError(ValueError):
     """Overrides that do not fit the methodology (the message is in Russian)."""
 
 
-def apply_overrides(base: Methodology, overrides: dict[str, Any]) -> Methodology:
-    """``base`` with ``overrides`` applied; unknown names and wrong types are refused."""
+def definitions(codes: list[str]) -> dict[str, dict[str, Any]]:
+    """What the rule needs of each indicator definition in the catalogs: name, unit,
+    direction, levels, catalog, the procedure its formula reads (for the exclusion of
+    non-objective results)."""
+    from msoko.indicators.models import IndicatorDefinition
+
+    out: dict[str, dict[str, Any]] = {}
+    for d in IndicatorDefinition.objects.filter(code__in=codes).select_related("catalog"):
+        where = (d.spec.get("formula") or {}).get("where") or {}
+        procedure = where.get("procedure") if isinstance(where, dict) else None
+        out[d.code] = {
+            "label": d.name,
+            "unit": "%" if d.unit == "percent" else "",
+            "direction": d.direction,
+            "levels": list(d.levels or []),
+            "catalog": d.catalog.code,
+            "catalog_name": d.catalog.name,
+            "procedure": procedure if isinstance(procedure, str) else None,
+            "kind": (d.spec.get("formula") or {}).get("kind"),
+            "formula": d.spec.get("formula") or {},
+        }
+    return out
+
+
+def parse_low_indicators(value: Any, *, check: bool = True) -> tuple[dict[str, Any], ...]:
+    """The rule's indicators from a setting: a list of codes or of
+    ``{"code": …, "direction": "higher" | "lower", "weight": число}``. A code alone takes the
+    direction of its definition and weight 1. With ``check``, every code must be an indicator
+    of a catalog computed per school, with a direction."""
+    where = "Показатели ШНОР и зоны риска (low_indicators)"
+    if not isinstance(value, list | tuple) or not value:
+        raise MethodologyError(f"{where}: нужен непустой список показателей.")
+    raw: list[dict[str, Any]] = []
+    for i, item in enumerate(value, start=1):
+        if isinstance(item, str):
+            item = {"code": item}
+        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
+            raise MethodologyError(
+                f"{where}, № {i}: нужен код показателя или "
+                '{"code": код, "direction": "higher" | "lower", "weight": число}.'
+            )
+        extra = sorted(set(item) - {"code", "direction", "weight"})
+        if extra:
+            raise MethodologyError(
+                f"{where}, «{item['code']}»: неизвестные поля {', '.join(extra)}."
+            )
+        raw.append(item)
+    codes = [str(r["code"]).strip() for r in raw]
+    twice = sorted({c for c in codes if codes.count(c) > 1})
+    if twice:
+        raise MethodologyError(f"{where}: показатель указан дважды — {', '.join(twice)}.")
+    own = [c for c in codes if c not in HEADLINE_INDICATORS]
+    undirected = any("direction" not in r for r in raw)
+    known = definitions(own) if own and (check or undirected) else {}
+    if check:
+        missing = [c for c in own if c not in known]
+        if missing:
+            raise MethodologyError(
+                f"{where}: неизвестные показатели {', '.join(f'«{c}»' for c in missing)} — их "
+                "нет ни в одном каталоге показателей. Загрузите каталог или выберите "
+                "показатель из списка на странице «Методика анализа»."
+            )
+        flat = [c for c in own if "school" not in known[c]["levels"]]
+        if flat:
+            raise MethodologyError(
+                f"{where}: показатели {', '.join(f'«{c}»' for c in flat)} не считаются по "
+                "школам (в их определении нет уровня организации)."
+            )
+    out: list[dict[str, Any]] = []
+    for code, item in zip(codes, raw, strict=True):
+        direction = item.get("direction")
+        if direction is None:
+            if code in HEADLINE_INDICATORS:
+                direction = headline_entry(code)["direction"]
+            elif code in known:
+                direction = known[code]["direction"]
+        if direction not in DIRECTIONS:
+            raise MethodologyError(
+                f"{where}, «{code}»: укажите направленность (direction) — higher (больше — "
+                f"лучше) или lower (меньше — лучше)"
+                + ("." if direction in (None, "none") else f", а не {direction!r}.")
+            )
+        weight = item.get("weight", 1.0)
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, int | float)
+            or not weight > 0
+            or weight != weight
+        ):
+            raise MethodologyError(
+                f"{where}, «{code}»: вес (weight) — положительное число, а не {weight!r}."
+            )
+        out.append({"code": code, "direction": direction, "weight": float(weight)})
+    return tuple(out)
+
+
+def apply_overrides(
+    base: Methodology, overrides: dict[str, Any], *, check: bool = True
+) -> Methodology:
+    """``base`` with ``overrides`` applied; unknown names and wrong types are refused.
+    ``check``: the indicators of ``low_indicators`` must exist in the catalogs (a saved
+    setting is loaded without it: an indicator deleted since is reported by the run as
+    «не оценивалось», not as a broken page)."""
     if not isinstance(overrides, dict):
         raise MethodologyError('Настройки методики должны быть объектом JSON {"имя": значение}.')
     unknown = sorted(set(overrides) - FIELD_NAMES)
@@ -212,18 +338,7 @@ def apply_overrides(base: Methodology, overrides: dict[str, Any]) -> Methodology
     for name, value in overrides.items():
         current = getattr(base, name)
         if name == "low_indicators":
-            if not isinstance(value, list) or not value:
-                raise MethodologyError("low_indicators: нужен непустой список кодов показателей.")
-            bad = [c for c in value if c not in HEADLINE_INDICATORS]
-            if bad:
-                raise MethodologyError(
-                    "low_indicators: неизвестные показатели "
-                    + ", ".join(map(str, bad))
-                    + ". Допустимы: "
-                    + ", ".join(HEADLINE_INDICATORS)
-                    + "."
-                )
-            values[name] = tuple(value)
+            values[name] = parse_low_indicators(value, check=check)
         elif name == "context_weights":
             if not isinstance(value, dict) or not value:
                 raise MethodologyError('context_weights: нужен объект {"поле паспорта": вес}.')
@@ -287,8 +402,17 @@ def load(territory: Any = None) -> Methodology:
     }
     default_row = MethodologySetting.objects.filter(territory__isnull=True).first()
     if default_row is not None:
-        method = apply_overrides(method, default_row.overrides)
+        method = apply_overrides(method, default_row.overrides, check=False)
     for pk in reversed(chain):
         if pk in rows:
-            method = apply_overrides(method, rows[pk])
+            method = apply_overrides(method, rows[pk], check=False)
     return method
+
+
+def setting_of(territory: Any) -> tuple[Any, Any]:
+    """The territory's own setting row (or None) and the territory it inherits from: the
+    row a page edits, and where the values it shows otherwise come from."""
+    from msoko.analysis.models import MethodologySetting
+
+    own = MethodologySetting.objects.filter(territory=territory).first()
+    return own, territory.parent if territory is not None else None

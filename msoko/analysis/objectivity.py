@@ -48,11 +48,33 @@ VPR = "VPR"
 INFORMATIVE_TASKS = 3
 
 
-def _signal(code: str, fired: bool | None, figures: dict[str, Any], text: str) -> dict[str, Any]:
+STATUS_NAMES = {
+    "fired": "сработал",
+    "not_fired": "оценён, не сработал",
+    "not_evaluated": "не оценивался",
+}
+
+
+def status_of(fired: bool | None) -> str:
+    return "not_evaluated" if fired is None else ("fired" if fired else "not_fired")
+
+
+def small_group(n: int, minimum: int) -> str:
+    return f"группа меньше минимальной ({n} < {minimum})"
+
+
+def _signal(
+    code: str, fired: bool | None, figures: dict[str, Any], text: str, reason: str = ""
+) -> dict[str, Any]:
+    """One signal with its status: ``fired``, ``not_fired`` or ``not_evaluated`` — then
+    ``reason`` says why in a few Russian words («нет отметок по журналу»)."""
+    status = status_of(fired)
     return {
         "signal": code,
         "name": SIGNALS[code],
         "fired": None if fired is None else bool(fired),
+        "status": status,
+        "reason": reason if status == "not_evaluated" else "",
         "figures": figures,
         "text": text,
     }
@@ -107,11 +129,18 @@ def journal_signal(row: pd.Series, totals: pd.Series, m: Methodology) -> dict[st
         "municipality_raised_pct": _r(rest["raised"], 1),
     }
     if n < m.objectivity_min_results or not rest_n or rest["raised"] is None:
+        if n == 0:
+            reason = "нет отметок по журналу"
+        elif n < m.objectivity_min_results:
+            reason = small_group(n, m.objectivity_min_results)
+        else:
+            reason = "не с чем сравнить: у других школ нет отметок по журналу"
         return _signal(
             "journal_mismatch",
             None,
             figures,
-            f"Сопоставлено {n} отметок — слишком мало для вывода.",
+            f"Не оценивался: {reason}.",
+            reason,
         )
     p0 = rest["raised"] / 100
     excess = (share["raised"] or 0) - rest["raised"]
@@ -240,9 +269,13 @@ def pileup(scope: Scope, years: list[int], m: Methodology) -> dict[tuple[int, in
 def pileup_signal(a: dict[str, Any] | None, m: Methodology) -> dict[str, Any]:
     if not a or a["results"] < m.objectivity_min_results or a["variance"] <= 0:
         n = int(a["results"]) if a else 0
-        return _signal(
-            "cutpoint_pileup", None, {"results": n}, f"Результатов {n} — слишком мало для вывода."
-        )
+        if not a:
+            reason = "нет первичных баллов ВПР или шкалы отметок с границами"
+        elif n < m.objectivity_min_results:
+            reason = small_group(n, m.objectivity_min_results)
+        else:
+            reason = "баллы не попадают в окрестности границ отметок"
+        return _signal("cutpoint_pileup", None, {"results": n}, f"Не оценивался: {reason}.", reason)
     z = a["excess"] / math.sqrt(a["variance"])
     ratio = a["at"] / a["expected_at"] if a["expected_at"] > 0 else 0.0
     figures = {
@@ -367,14 +400,18 @@ def task_profile(scope: Scope, years: list[int]) -> pd.DataFrame:
     return df
 
 
-def task_signal(row: pd.Series | None, m: Methodology) -> dict[str, Any]:
+def task_signal(
+    row: pd.Series | None, m: Methodology, no_row_reason: str = "нет ответов по заданиям"
+) -> dict[str, Any]:
     if row is None or int(row["n"]) < m.objectivity_min_results:
         n = 0 if row is None else int(row["n"])
+        reason = no_row_reason if row is None else small_group(n, m.objectivity_min_results)
         return _signal(
             "task_profile",
             None,
             {"results": n},
-            f"Работ с заданиями обоих уровней {n} — слишком мало для вывода.",
+            f"Не оценивался: {reason} (работ с заданиями обоих уровней {n}).",
+            reason,
         )
     n = int(row["n"])
     sd = float(row["contrast_sd"]) or 1.0
@@ -429,14 +466,21 @@ def ibis_window_year() -> Any:
     return ibis.window(group_by=["year"])
 
 
-def cohort_signal(row: pd.Series | None, m: Methodology, year: int) -> dict[str, Any]:
+def cohort_signal(
+    row: pd.Series | None, m: Methodology, year: int, last_year: bool = True
+) -> dict[str, Any]:
+    """``last_year``: whether the territory has ВПР results of the year before at all."""
     if row is None or int(row["n"]) < m.cohort_min_students:
         n = 0 if row is None else int(row["n"])
+        reason = (
+            "нет данных прошлого года" if not last_year else small_group(n, m.cohort_min_students)
+        )
         return _signal(
             "cohort_rise",
             None,
             {"students": n},
-            f"Обучающихся с результатами ВПР в оба года {n} — слишком мало для вывода.",
+            f"Не оценивался: {reason} (обучающихся с результатами ВПР в оба года {n}).",
+            reason,
         )
     n = int(row["n"])
     rise = float(row["rise"])
@@ -466,12 +510,15 @@ def gia_signal(means: pd.DataFrame, org: int, year: int, m: Methodology) -> dict
         or int(vpr["n"].sum()) < m.objectivity_min_results
         or int(gia["n"].sum()) < m.min_results
     ):
-        return _signal(
-            "gia_gap",
-            None,
-            {},
-            "Нет результатов ОГЭ / ЕГЭ этого года в достаточном числе для сравнения.",
-        )
+        if vpr.empty:
+            reason = "нет результатов ВПР обучающихся"
+        elif gia.empty:
+            reason = "нет результатов ОГЭ / ЕГЭ этого года"
+        elif int(vpr["n"].sum()) < m.objectivity_min_results:
+            reason = small_group(int(vpr["n"].sum()), m.objectivity_min_results)
+        else:
+            reason = "ОГЭ / ЕГЭ: " + small_group(int(gia["n"].sum()), m.min_results)
+        return _signal("gia_gap", None, {}, f"Не оценивался: {reason}.", reason)
     nv, ng = float(vpr["n"].sum()), float(gia["n"].sum())
     zv = float((vpr["z"] * vpr["n"]).sum() / nv)
     zg = float((gia["z"] * gia["n"]).sum() / ng)
@@ -580,7 +627,11 @@ def olympiad(
     return out
 
 
-def olympiad_signal(item: dict[str, Any] | None) -> dict[str, Any]:
+def olympiad_signal(item: dict[str, Any] | None, present: bool = True) -> dict[str, Any]:
+    """``present``: whether the school has olympiad results with answers that year."""
+    if not item and not present:
+        reason = "нет результатов олимпиады с ответами по заданиям"
+        return _signal("olympiad_copies", None, {"groups": []}, f"Не оценивался: {reason}.", reason)
     if not item:
         return _signal(
             "olympiad_copies",
@@ -601,17 +652,47 @@ def olympiad_signal(item: dict[str, Any] | None) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------
 
 
+def vpr_counts(scope: Scope, years: list[int]) -> pd.DataFrame:
+    """ВПР results per school and year (every school × year the signals are shown for)."""
+    t = scope.scan(RESULTS, procedures=[VPR], years=years)
+    t = t.filter(t.procedure == VPR)
+    df = t.group_by(["org_id", "year"]).aggregate(results=t.count()).to_pandas()
+    if df.empty:
+        return pd.DataFrame(columns=["org_id", "year", "results"])
+    return df.astype({"org_id": int, "year": int, "results": int})
+
+
+def olympiad_presence(scope: Scope, years: list[int]) -> set[tuple[int, int]]:
+    t = scope.scan("olympiad_results", procedures=["VSOSH"], years=years)
+    t = t.filter(t.answers.notnull())
+    df = t.select("org_id", "year").distinct().to_pandas()
+    return {(int(o), int(y)) for o, y in zip(df["org_id"], df["year"], strict=True)}
+
+
 def analyse(
     scope: Scope, years: list[int], means: pd.DataFrame, m: Methodology
 ) -> list[dict[str, Any]]:
-    """Every school × year of ``years`` with ВПР results: all signals, whether they fired,
-    and whether the school is flagged (``flagged``)."""
+    """Every school × year of ``years`` with ВПР results: all signals with their status
+    (fired / not fired / not evaluated and why), and whether the school is flagged
+    (``flagged``)."""
+    counts = vpr_counts(scope, [min(years) - 1, *years])
+    vpr_years = set(counts["year"])
+    counts = counts[counts["year"].isin(years)]
+    if counts.empty:
+        return []
     j = journal(scope, years)
-    totals = j.groupby("year")[["compared", "lowered", "confirmed", "raised"]].sum()
+    cols = ["compared", "lowered", "confirmed", "raised"]
+    totals = j.groupby("year")[cols].sum() if not j.empty else pd.DataFrame(columns=cols)
     piles = pileup(scope, years, m)
     tasks = task_profile(scope, years)
+    no_tasks = (
+        "нет спецификации заданий ВПР (уровни заданий)"
+        if _task_levels(years).empty
+        else "нет ответов по заданиям"
+    )
     coh = cohort(scope, years)
     olymp = olympiad(scope, years, m)
+    with_answers = olympiad_presence(scope, years)
     out: list[dict[str, Any]] = []
 
     def row_of(df: pd.DataFrame, org: int, year: int) -> pd.Series | None:
@@ -620,24 +701,31 @@ def analyse(
         r = df[(df["org_id"] == org) & (df["year"] == year)]
         return None if r.empty else r.iloc[0]
 
-    for _, row in j.sort_values(["year", "org_id"]).iterrows():
-        org, year = int(row["org_id"]), int(row["year"])
+    for _, c in counts.sort_values(["year", "org_id"]).iterrows():
+        org, year = int(c["org_id"]), int(c["year"])
+        row = row_of(j, org, year)
+        if row is None:
+            row = pd.Series({"org_id": org, "year": year, **dict.fromkeys(cols, 0)})
+        total = totals.loc[year] if year in totals.index else pd.Series(dict.fromkeys(cols, 0))
         signals = [
-            journal_signal(row, totals.loc[row["year"]], m),
+            journal_signal(row, total, m),
             pileup_signal(piles.get((org, year)), m),
-            task_signal(row_of(tasks, org, year), m),
-            cohort_signal(row_of(coh, org, year), m, year),
+            task_signal(row_of(tasks, org, year), m, no_tasks),
+            cohort_signal(row_of(coh, org, year), m, year, last_year=year - 1 in vpr_years),
             gia_signal(means, org, year, m),
-            olympiad_signal(olymp.get((org, year))),
+            olympiad_signal(olymp.get((org, year)), present=(org, year) in with_answers),
         ]
         fired = [s["signal"] for s in signals if s["fired"]]
+        evaluated = [s["signal"] for s in signals if s["status"] != "not_evaluated"]
         out.append(
             {
                 "org_id": org,
                 "year": year,
-                "results": int(row["compared"]),
+                "results": int(c["results"]),
+                "compared": int(row["compared"]),
                 "signals": signals,
                 "fired": fired,
+                "evaluated": evaluated,
                 "flagged": len(fired) >= m.objectivity_min_signals,
             }
         )

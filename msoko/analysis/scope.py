@@ -9,7 +9,6 @@ permission policy in the views and exports (``msoko.analysis.views``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -32,6 +31,8 @@ class Scope:
     years: list[int]  # the window, oldest first, ending with ``year``
     schools: pd.DataFrame  # org_id, code, name, rural, small, level, territory_id
     con: ibis.BaseBackend = field(default_factory=connect)
+    # the years with student results, school aggregates and social passports
+    available: dict[str, set[int]] = field(default_factory=dict)
 
     @property
     def org_ids(self) -> list[int]:
@@ -100,14 +101,41 @@ def schools_of(territory: Territory) -> pd.DataFrame:
     )
 
 
-def latest_year(territory: Territory, con: ibis.BaseBackend | None = None) -> int | None:
-    """The latest year with results of any school of ``territory``."""
+def data_years(territory: Territory, con: ibis.BaseBackend | None = None) -> dict[str, set[int]]:
+    """The years in which the territory's schools have results of students
+    (``student_results``), results as school aggregates (``school_aggregates``) and social
+    passports (``passports``): what an analysis can run on."""
+    from msoko.registry.models import SocialPassport
+
     schools = schools_of(territory)
+    out: dict[str, set[int]] = {
+        "student_results": set(),
+        "school_aggregates": set(),
+        "passports": set(),
+    }
     if schools.empty:
-        return None
-    t = scan(RESULTS, scope=OrgScope.of(schools["org_id"]), con=con)
-    value: Any = t.year.max().execute()
-    return None if value is None or pd.isna(value) else int(value)
+        return out
+    scope = OrgScope.of(schools["org_id"])
+    for table in ("student_results", "school_aggregates"):
+        t = scan(table, scope=scope, con=con)
+        years = t.select(year=t.year.cast("int64")).distinct().to_pandas()
+        out[table] = {int(y) for y in years["year"].dropna()}
+    out["passports"] = set(
+        SocialPassport.objects.filter(organisation_id__in=list(schools["org_id"]))
+        .values_list("year__start_year", flat=True)
+        .distinct()
+    )
+    return out
+
+
+def latest_year(territory: Territory, con: ibis.BaseBackend | None = None) -> int | None:
+    """The latest year with results (of students or school aggregates) of any school of
+    ``territory``, else the latest year of a social passport."""
+    years = data_years(territory, con)
+    results = years["student_results"] | years["school_aggregates"]
+    if results:
+        return max(results)
+    return max(years["passports"]) if years["passports"] else None
 
 
 def resolve_territory(code: str | None) -> Territory:
@@ -136,24 +164,28 @@ def resolve_territory(code: str | None) -> Territory:
 
 
 def build(territory: Territory, year: int | None, window: int = 3) -> Scope:
+    """The run's scope. Refuses only when there is nothing at all to analyse: no results of
+    any kind and no social passports (for ``year``, when it is given)."""
     schools = schools_of(territory)
     if schools.empty:
         raise AnalysisInputError(
             f"В территории «{territory.name}» нет действующих общеобразовательных организаций."
         )
     con = connect()
+    available = data_years(territory, con)
     if year is None:
         year = latest_year(territory, con)
         if year is None:
             raise AnalysisInputError(
-                f"По школам территории «{territory.name}» не загружено ни одного результата."
+                f"По школам территории «{territory.name}» не загружено ни одного результата "
+                "(ни по обучающимся, ни сводных по школам) и ни одного социального паспорта."
             )
-    years = list(range(year - window + 1, year + 1))
-    scope = Scope(territory, int(year), years, schools, con)
-    t = scope.scan(RESULTS, years=[int(year)])
-    if int(t.count().execute()) == 0:
+    if not any(int(year) in years for years in available.values()):
         raise AnalysisInputError(
             f"За {year}/{year + 1} учебный год по школам территории «{territory.name}» "
-            "результатов нет. Выберите другой год."
+            "результатов нет (ни по обучающимся, ни сводных по школам) и социальных "
+            "паспортов нет. Выберите другой год."
         )
+    years = list(range(year - window + 1, year + 1))
+    scope = Scope(territory, int(year), years, schools, con, available)
     return scope

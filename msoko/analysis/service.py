@@ -22,8 +22,10 @@ from msoko.registry.models import Organisation, SocialPassport, StaffMember, Ter
 
 def data_fingerprint(territory: Territory) -> str:
     """Changes whenever anything the analysis reads changes: active fact files, mark scales,
-    task specifications, social passports and staff of the territory, the methodology."""
+    task specifications, social passports and staff of the territory, the methodology, the
+    active files of indicator values."""
     from msoko.facts.models import FactFile, ImportBatch, MarkScale, TaskSpec
+    from msoko.indicators.models import ValueFile
 
     org_ids = list(
         Organisation.objects.filter(territory_id__in=territory.descendant_ids()).values_list(
@@ -47,6 +49,9 @@ def data_fingerprint(territory: Territory) -> str:
             .values_list("pk", "category", "experience_years", "is_young_specialist", "is_active")
         ),
         methodology.load(territory).fingerprint(),
+        # the values of the rule's indicators from the indicator store (a user's catalog,
+        # school aggregates): a recomputation changes the report
+        list(ValueFile.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True)),
         list(
             Organisation.objects.filter(pk__in=org_ids)
             .order_by("pk")
@@ -109,6 +114,8 @@ def for_user(report: dict[str, Any], user: Any) -> dict[str, Any]:
     ]
     out["clusters"] = clusters
     out["all_schools"] = len(report["schools"])
+    # what was evaluated, counted over the schools the user sees
+    out["evaluation"] = engine.evaluation_summary(out["schools"])
     return out
 
 

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
-from msoko.access import policy
-from msoko.access.models import User
+from msoko.access import audit, policy
+from msoko.access.models import Role, User
 from msoko.analysis import elements as element_analysis
 from msoko.analysis import engine, methodology, service
 from msoko.analysis.context import FIELDS
 from msoko.analysis.methodology import CONTEXT_LABELS
+from msoko.analysis.models import MethodologySetting
 from msoko.analysis.objectivity import SIGNALS
 from msoko.analysis.scope import RESULTS, AnalysisInputError
 from msoko.facts.store import OrgScope, scan
@@ -129,6 +133,10 @@ def index(request: HttpRequest) -> HttpResponse:
             items = [f for f in report["findings"] if f["finding"] == code]
             groups.append({"code": code, "title": title, "items": items})
         context["groups"] = groups
+        context["evaluation"] = list(report.get("evaluation", {}).values())
+        context["uses_builtin"] = any(
+            i["catalog"] == "built-in" for i in report.get("indicators", [{"catalog": "built-in"}])
+        )
         context["scatter"] = scatter_chart(report)
     return render(request, "analysis/index.html", context)
 
@@ -216,6 +224,14 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
         org = organisation.pk
         row = next((s for s in report["schools"] if s["org_id"] == org), None)
         context["school"] = row
+        context["statuses"] = (
+            [
+                {"finding": code, "title": title, **(row or {}).get("statuses", {}).get(code, {})}
+                for code, title in engine.FINDINGS.items()
+            ]
+            if row
+            else []
+        )
         context["findings"] = [f for f in report["findings"] if f["org_id"] == org]
         context["low"] = report["low"].get(str(org))
         context["objectivity"] = [r for r in report["objectivity"] if r["org_id"] == org]
@@ -314,13 +330,169 @@ def factors(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+def can_edit_methodology_of(user: User, territory: Territory | None) -> bool:
+    """Whether ``user`` may change the methodology of ``territory``: the municipal specialist
+    of that municipality, the regional analyst of its region (the region itself included),
+    the technical administrator of any; never a school, a viewer, or another territory."""
+    if territory is None or not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    if user.role not in (Role.MUNICIPAL_SPECIALIST, Role.REGIONAL_ANALYST):
+        return False
+    return policy.visible_territories(user).filter(pk=territory.pk).exists()
+
+
+def picker(catalog_code: str = "") -> dict[str, Any]:
+    """The catalogs and their indicators computed per school, for the picker."""
+    from msoko.indicators.models import Catalog, IndicatorDefinition
+
+    catalogs = list(Catalog.objects.filter(is_active=True).order_by("order", "code"))
+    qs = IndicatorDefinition.objects.filter(catalog__is_active=True).select_related("catalog")
+    if catalog_code:
+        qs = qs.filter(catalog__code=catalog_code)
+    groups: dict[str, dict[str, Any]] = {}
+    for d in qs.order_by("catalog__order", "catalog__code", "order"):
+        if "school" not in (d.levels or []):
+            continue
+        g = groups.setdefault(d.catalog.code, {"catalog": d.catalog, "indicators": []})
+        g["indicators"].append(d)
+    return {"catalogs": catalogs, "groups": list(groups.values()), "catalog": catalog_code}
+
+
+def _rule_rows(m: methodology.Methodology) -> list[dict[str, Any]]:
+    from msoko.analysis.headline import rule_meta
+
+    meta = rule_meta(m.low_indicators)
+    return [
+        {**e, **{k: meta[e["code"]][k] for k in ("label", "catalog", "missing")}}
+        for e in m.low_indicators
+    ]
+
+
+def _posted_rule(request: HttpRequest) -> list[Any]:
+    """The rule's indicators from the form: the kept rows, then the one added."""
+    codes = request.POST.getlist("code")
+    directions = request.POST.getlist("direction")
+    weights = request.POST.getlist("weight")
+    remove = set(request.POST.getlist("remove"))
+    entries: list[Any] = []
+    for i, code in enumerate(codes):
+        if code in remove:
+            continue
+        entries.append(
+            {
+                "code": code,
+                "direction": directions[i] if i < len(directions) else None,
+                "weight": _number(weights[i] if i < len(weights) else "1"),
+            }
+        )
+    add = (request.POST.get("add_code") or "").strip()
+    if add:
+        entry: dict[str, Any] = {
+            "code": add,
+            "weight": _number(request.POST.get("add_weight") or "1"),
+        }
+        if request.POST.get("add_direction"):
+            entry["direction"] = request.POST["add_direction"]
+        entries.append(entry)
+    return entries
+
+
+def _number(raw: str) -> Any:
+    try:
+        return float(raw.replace(",", ".").strip())
+    except (AttributeError, ValueError):
+        return raw
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def method(request: HttpRequest) -> HttpResponse:
-    territory = service.territory_for(current_user(request), request.GET.get("territory"))
-    m = methodology.load(territory) if territory else methodology.Methodology()
-    return render(
-        request,
-        "analysis/methodology.html",
-        {"territory": territory, "values": m.to_dict(), "sources": methodology.SOURCES},
+    """The methodology in force for a territory, with its sources; the territory's own
+    choice of the ШНОР / risk-zone indicators (any catalog, a user's included), edited by
+    whoever keeps the territory's methodology. A POST for a territory the user may not
+    edit is refused (404, like a territory they may not see) and written to the audit."""
+    user = current_user(request)
+    raw = (
+        request.POST.get("territory") if request.method == "POST" else request.GET.get("territory")
     )
+    if request.method == "POST":
+        territory = Territory.objects.filter(pk=_pk(raw)).first()
+        if not can_edit_methodology_of(user, territory):
+            audit.record(
+                "denied",
+                model="analysis.MethodologySetting",
+                object_id=str(raw or "")[:64],
+                object_repr=f"Методика анализа: {territory or raw}",
+                changes={"refused": "изменение методики чужой территории или без полномочий"},
+                actor=user,
+            )
+            if (
+                territory is not None
+                and policy.visible_territories(user).filter(pk=territory.pk).exists()
+            ):
+                raise PermissionDenied(
+                    "Изменять методику анализа может специалист этой территории."
+                )
+            raise Http404("Территория не найдена")
+    else:
+        territory = service.territory_for(user, raw)
+    errors: list[str] = []
+    if request.method == "POST" and territory is not None:
+        entries = _posted_rule(request)
+        reason = (request.POST.get("reason") or "").strip()[:500]
+        try:
+            if request.POST.get("inherit"):
+                rule = None
+            else:
+                rule = methodology.parse_low_indicators(entries, check=True)
+        except methodology.MethodologyError as exc:
+            errors.append(str(exc))
+        else:
+            setting = MethodologySetting.objects.filter(territory=territory).first()
+            overrides = dict(setting.overrides) if setting else {}
+            if rule is None:
+                overrides.pop("low_indicators", None)
+            else:
+                overrides["low_indicators"] = [dict(e) for e in rule]
+            try:
+                methodology.apply_overrides(methodology.Methodology(), overrides)
+            except methodology.MethodologyError as exc:
+                errors.append(str(exc))
+            else:
+                if setting is None:
+                    setting = MethodologySetting(territory=territory)
+                setting.overrides = overrides
+                if reason:
+                    setting.reason = reason
+                setting.save()
+                messages.success(
+                    request,
+                    "Показатели ШНОР и зоны риска для территории «"
+                    f"{territory.name}» сохранены. Анализ пересчитается при следующем открытии.",
+                )
+                return redirect(f"{reverse('analysis:methodology')}?territory={territory.pk}")
+    m = methodology.load(territory) if territory else methodology.Methodology()
+    own = MethodologySetting.objects.filter(territory=territory).first() if territory else None
+    context: dict[str, Any] = {
+        "territory": territory,
+        "values": m.to_dict(),
+        "sources": methodology.SOURCES,
+        "rule": _rule_rows(m),
+        "own_rule": bool(own and "low_indicators" in (own.overrides or {})),
+        "setting": own,
+        "can_edit": can_edit_methodology_of(user, territory),
+        "errors": errors,
+        "directions": methodology.DIRECTIONS,
+    }
+    if context["can_edit"]:
+        context.update(picker((request.GET.get("catalog") or "").strip()))
+    return render(request, "analysis/methodology.html", context, status=400 if errors else 200)
+
+
+def _pk(raw: Any) -> int:
+    try:
+        return int(str(raw))
+    except (TypeError, ValueError):
+        return -1

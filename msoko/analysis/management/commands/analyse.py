@@ -18,27 +18,56 @@ from msoko.analysis.methodology import MethodologyError
 from msoko.analysis.scope import AnalysisInputError, resolve_territory
 
 
+def _signal(s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "signal": s["signal"],
+        "fired": s["fired"],
+        "status": s.get("status", ""),
+        "reason": s.get("reason", ""),
+        "figures": s["figures"],
+    }
+
+
 def findings_json(report: dict[str, Any]) -> dict[str, Any]:
-    """The short JSON of ``msoko analyse --json``."""
+    """The short JSON of ``msoko analyse --json``: the findings with their signals, and for
+    every school and finding whether it was found, evaluated, or not evaluated and why."""
+    code_of = {s["org_id"]: s["code"] for s in report["schools"]}
     return {
         "territory": report["territory"]["code"],
         "year": report["year"],
         "years": report["years"],
         "methodology_fingerprint": report["methodology_fingerprint"],
         "headline_source": report["headline_source"],
+        "results_source": report.get("results_source", ""),
+        "available": report.get("available", {}),
+        "indicators": report.get("indicators", []),
+        "evaluation": report.get("evaluation", {}),
         "findings": [
             {
                 "code": f["code"],
                 "name": f["name"],
                 "finding": f["finding"],
+                "status": f.get("status", "fired"),
                 "year": f["year"],
                 "text": f["text"],
-                "signals": [
-                    {"signal": s["signal"], "fired": s["fired"], "figures": s["figures"]}
-                    for s in f["signals"]
-                ],
+                "signals": [_signal(s) for s in f["signals"]],
             }
             for f in report["findings"]
+        ],
+        "schools": [
+            {"code": s["code"], "name": s["name"], "statuses": s.get("statuses", {})}
+            for s in report["schools"]
+        ],
+        "objectivity": [
+            {
+                "code": code_of.get(r["org_id"], str(r["org_id"])),
+                "year": r["year"],
+                "flagged": r["flagged"],
+                "signals": [
+                    {k: v for k, v in _signal(s).items() if k != "figures"} for s in r["signals"]
+                ],
+            }
+            for r in report["objectivity"]
         ],
     }
 
@@ -82,10 +111,18 @@ class Command(BaseCommand):
             f"(годы {', '.join(f'{v}/{v + 1}' for v in report['years'])})"
         )
         self.stdout.write(f"Школ: {len(report['schools'])}; находок: {len(report['findings'])}")
+        evaluation = report.get("evaluation", {})
         for code, title in engine.FINDINGS.items():
             items = [f for f in report["findings"] if f["finding"] == code]
             self.stdout.write("")
             self.stdout.write(f"{title}: {len(items)}")
+            e = evaluation.get(code)
+            if e and e["not_evaluated"]:
+                self.stdout.write(
+                    f"  не оценивалось для {e['not_evaluated']} из {e['schools']} школ:"
+                )
+                for r in e["reasons"]:
+                    self.stdout.write(f"    — {r['reason']} (школ: {r['schools']})")
             for f in items:
                 year = f" [{f['year']}/{f['year'] + 1}]" if f["year"] else ""
                 self.stdout.write(f"  {f['code']}  {f['name']}{year}")
