@@ -480,7 +480,7 @@ def test_a_crafted_post_for_another_territory_is_refused_and_audited(world: Any)
     )
     assert _post(viewer, world.municipality).status_code == 403
     assert not MethodologySetting.objects.filter(territory=world.municipality).exists()
-    denied = AuditLog.objects.filter(action="denied", model="analysis.MethodologySetting")
+    denied = AuditLog.objects.filter(action="refused", model="analysis.MethodologySetting")
     assert {r.actor.username for r in denied} == {"dora", "alice", "charlie", "vera"}
     assert all(r.object_id == str(world.municipality.pk) for r in denied)
     # the read-only page: no form for a school or another territory's specialist

@@ -420,12 +420,12 @@ def method(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         territory = Territory.objects.filter(pk=_pk(raw)).first()
         if not can_edit_methodology_of(user, territory):
-            audit.record(
-                "denied",
+            audit.refused(
+                "изменение методики чужой территории или без полномочий",
                 model="analysis.MethodologySetting",
                 object_id=str(raw or "")[:64],
                 object_repr=f"Методика анализа: {territory or raw}",
-                changes={"refused": "изменение методики чужой территории или без полномочий"},
+                request_data=request.POST,
                 actor=user,
             )
             if (
