@@ -6,7 +6,7 @@ choose, which are guessable. A one-time password msoko generates has 60 bits of 
 accounts of a region's thousand schools a matter of seconds instead of minutes. The hash lives
 until the first login: a successful login rehashes the password with the default hasher
 (Django upgrades a hash whose algorithm is not the preferred one), and the user must change
-the password at once anyway. See docs/adr/0013-h3-school-accounts.md.
+the password at once anyway. See docs/adr/0015-school-accounts.md.
 """
 
 from __future__ import annotations
