@@ -266,7 +266,7 @@ def open_source(path: Path, *, looks_like_header: Any = None) -> Source:
 def _open_book(path: Path) -> Source:
     """A book's first sheet that is not an explanation. Large XLSX sheets are streamed;
     everything else (and any XLSX the streaming reader does not understand) goes through
-    calamine, which reads the whole sheet at once."""
+    calamine, which holds the whole sheet (outside Python) and hands out its rows one by one."""
     if zipfile.is_zipfile(path):
         streamed = _open_streamed(path)
         if streamed is not None:
