@@ -1,16 +1,17 @@
 """Benchmark of the intake pipeline: 1,000,000 ВПР task-score rows from CSV (long form,
 validated and stored), an XLSX of 100,000 rows (wide form: one column per task), and an
-XLSX of 1,000,000 rows imported in a child process to measure its peak memory.
+XLSX of 1,000,000 rows imported in a child process to measure its peak memory, and the
+registry: 10,000 organisations from a file (``benchmarks/registry.py``, run as a child).
 
-    uv run python benchmarks/intake.py [--rows 1000000] [--xlsx-rows 100000] [--xlsx-big-rows 1000000]
+    uv run python benchmarks/intake.py [--rows 1000000] [--xlsx-rows 100000] [--xlsx-big-rows 1000000] [--registry-orgs 10000]
 
 Runs in a data folder of its own (a temporary one unless MSOKO_DATA_DIR is set; the child
 uses another temporary one). The big XLSX is written once, Excel-like (shared strings, cell
 references) by a streaming writer, and kept in the system's temporary folder
 (msoko-bench-cache/) for later runs. Prints a table, then as its last line one JSON object
 (csv_rows, csv_rows_per_s, xlsx_rows, xlsx_s, peak_rss_mib, xlsx_1m_rows, xlsx_1m_s,
-xlsx_1m_peak_rss_mib, baseline figures and the ratio to them). ``--xlsx-big-rows 0`` skips
-the big file.
+xlsx_1m_peak_rss_mib, registry_10k_s, baseline figures and the ratio to them).
+``--xlsx-big-rows 0`` skips the big file, ``--registry-orgs 0`` the registry.
 """
 
 from __future__ import annotations
@@ -226,11 +227,26 @@ def big_xlsx(rows: int) -> dict[str, float]:
     }
 
 
+def registry(orgs: int) -> dict[str, float]:
+    """``benchmarks/registry.py`` in a child process with a data folder of its own; its
+    first load (all new organisations) and its peak memory."""
+    env = {k: v for k, v in os.environ.items() if k != "MSOKO_DATA_DIR"}
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "registry.py"),  # noqa: S603 - our script
+                           "--orgs", str(orgs)], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"registry benchmark failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    child = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"registry_orgs": child["registry_orgs"], "registry_10k_s": child["registry_10k_s"],
+            "registry_rows_per_s": child["registry_rows_per_s"],
+            "registry_peak_rss_mib": child["registry_peak_rss_mib"]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--xlsx-big-rows", type=int, default=1_000_000)
+    parser.add_argument("--registry-orgs", type=int, default=10_000)
     parser.add_argument("--child-import", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_import:
@@ -275,6 +291,7 @@ def main() -> int:
         return 1
     peak = _rss_mib()
     big = big_xlsx(args.xlsx_big_rows) if args.xlsx_big_rows > 0 else {}
+    reg = registry(args.registry_orgs) if args.registry_orgs > 0 else {}
     report = {
         "csv_rows": r.rows,
         "csv_s": round(csv_s, 3),
@@ -293,6 +310,7 @@ def main() -> int:
         "rss_before_imports_mib": round(rss_before, 1),
         "generate_files_s": round(gen_s, 1),
         **big,
+        **reg,
         "cpus": os.cpu_count(),
     }
     print(f"{'measure':32} value")

@@ -36,6 +36,14 @@ HEAD = ["Муниципалитет", "Код", "ОГРН", "ИНН", "Полн�
 
 
 def _rss_mib() -> float:
+    """This process's own peak RSS: VmHWM (ru_maxrss of a child started by fork and exec, as
+    benchmarks/intake.py starts this script, also counts the parent's memory at the fork)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
