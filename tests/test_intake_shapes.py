@@ -503,3 +503,19 @@ def test_several_procedures_in_one_file(world: Any, tmp_path: Path) -> None:
     # a row without a procedure, none chosen: an error naming the row
     r = run_import(_write(tmp_path / "gia9_none.csv", rows[:1] + [["A1", "", "5", "ru", "9А", "30", "5"]]), kind="gia")
     assert not r.ok and any(p.row == 2 and "не указана процедура" in p.reason for p in r.problems.errors)
+
+
+def test_aggregates_read_the_usual_headers_of_school_reports(world: Any, tmp_path: Path) -> None:
+    """«Кол-во участников» is the participants and «Класс» the grade in a school report."""
+    from msoko.intake.pipeline import run_import
+
+    r = run_import(_write(tmp_path / "vpr_report.csv", [
+        ["Код ОО", "Предмет", "Класс", "Кол-во участников", "Средний балл"],
+        ["A1", "Математика", "5", "54", "12,3"],
+        ["A1", "Математика", "6", "48", "-"],
+    ]), kind="aggregates", procedure="VPR", year=2024)
+    assert r.ok, _errors(r)
+    assert "Участников" not in r.absent
+    got = sorted((f["grade"], f["measure"], f["value"]) for f in _facts("school_aggregates"))
+    # the hidden mean of grade 6 is no fact at all (missing, never 0)
+    assert got == [(5, "mean_score", 12.3), (5, "sat", 54.0), (6, "sat", 48.0)]
