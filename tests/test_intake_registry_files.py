@@ -505,3 +505,34 @@ def test_web_check_shows_the_comparison_then_loads(world: Any, tmp_path: Path) -
     rita_client.post(reverse("intake:rollback", args=[batch.pk]))
     assert not Territory.objects.filter(code="N-1").exists()
     HUEY.flush()
+
+
+def test_a_registry_report_in_xlsx_with_a_title_and_its_own_headers(world: Any, tmp_path: Path) -> None:
+    """An authority's own register: a title row above the table, «Наименование
+    муниципального образования», «Городская/сельская», kinds spelled out, no code column."""
+    from openpyxl import Workbook
+
+    from msoko.intake.pipeline import run_import
+    from msoko.registry.models import Organisation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Реестр образовательных организаций (по состоянию на 01.09.2025)"])
+    ws.append([])
+    ws.append(["№ п/п", "Наименование муниципального образования", "Полное наименование ОО",
+               "Сокращенное наименование", "ИНН", "ОГРН", "Тип ОО", "Городская/сельская"])
+    ws.append([1, "Энский район", "Муниципальное бюджетное дошкольное образовательное учреждение "
+               "«Детский сад № 7»", "МБДОУ д/с № 7", "7000000007", "1027000000007",
+               "Дошкольная образовательная организация", "Сельская"])
+    ws.append([2, "Энский район", "Муниципальное бюджетное учреждение дополнительного образования "
+               "«Дом творчества»", "МБУ ДО ДТ", "7000000008", "1027000000008",
+               "Организация дополнительного образования", "городская"])
+    path = tmp_path / "reestr.xlsx"
+    wb.save(path)
+    r = run_import(path, kind="organisations")
+    assert r.ok, [str(p) for p in r.problems.errors]
+    assert r.registry is not None and (r.registry.new, r.registry.changed) == (2, 0)
+    got = {o.ogrn: (o.territory.code, o.kind, o.locality, o.short_name)
+           for o in Organisation.objects.filter(ogrn__in=["1027000000007", "1027000000008"])}
+    assert got == {"1027000000007": ("M1", "preschool", "rural", "МБДОУ д/с № 7"),
+                   "1027000000008": ("M1", "additional", "urban", "МБУ ДО ДТ")}
