@@ -103,9 +103,8 @@ def test_first_week_from_an_empty_data_folder(tmp_path: Path) -> None:
     ).fetchall()
     assert {(a[0], a[2]) for a in accounts} == {(str(r[2]), str(r[0])) for r in table}
     assert all(a[1] for a in accounts)  # a password change is forced at first login
-    assert not db.execute(  # the one-time passwords are nowhere in the audit log
-        "SELECT COUNT(*) FROM access_auditlog WHERE " + " OR ".join(["changes LIKE ?"] * len(table)),
-        [f"%{r[3]}%" for r in table]).fetchone()[0]
+    audit = "\n".join(str(c) for (c,) in db.execute("SELECT changes FROM access_auditlog"))
+    assert audit and not any(str(r[3]) in audit for r in table)  # no one-time password is logged
 
     # The results file with its shipped preset, for a year the registry does not have yet.
     out = _msoko(data, "import", "aggregates", str(DATA), "--procedure", "EGE", "--year", "2015",
