@@ -112,73 +112,33 @@ def low_results(
     for year in years:
         for code in m.low_codes:
             info = meta[code]
+
+            def skip(org: int, reason: str, code: str = code, info: dict[str, Any] = info,
+                     year: int = year) -> None:
+                school_of(org)["skipped"].append(
+                    {"indicator": code, "label": info["label"], "year": year, "reason": reason})
+
             if info.get("missing"):
                 for org in list(out):
-                    school_of(org)["skipped"].append(
-                        {
-                            "indicator": code,
-                            "label": info["label"],
-                            "year": year,
-                            "reason": "показатель не найден ни в одном каталоге",
-                        }
-                    )
+                    skip(org, "показатель не найден ни в одном каталоге")
                 continue
             all_rows = pooled[(pooled["indicator"] == code) & (pooled["year"] == year)]
-            judged_orgs = set()
             rows = all_rows[all_rows["n"] >= m.min_results]
             small = all_rows[all_rows["n"] < m.min_results]
             rows = rows[_kept(rows, year, info["procedure"], excluded)]
             for _, r in small.iterrows():
-                school_of(int(r["org_id"]))["skipped"].append(
-                    {
-                        "indicator": code,
-                        "label": info["label"],
-                        "year": year,
-                        "reason": f"группа меньше минимальной ({int(r['n'])} < {m.min_results})",
-                    }
-                )
+                skip(int(r["org_id"]), f"группа меньше минимальной ({int(r['n'])} < {m.min_results})")
             for o in all_rows["org_id"]:
                 if (int(o), year, info["procedure"]) in excluded:
-                    school_of(int(o))["skipped"].append(
-                        {
-                            "indicator": code,
-                            "label": info["label"],
-                            "year": year,
-                            "reason": "результаты с признаками необъективности исключены",
-                        }
-                    )
+                    skip(int(o), "результаты с признаками необъективности исключены")
             if len(rows) < 3:
                 for o in rows["org_id"]:
-                    school_of(int(o))["skipped"].append(
-                        {
-                            "indicator": code,
-                            "label": info["label"],
-                            "year": year,
-                            "reason": f"школ с достаточным числом результатов {len(rows)} — "
-                            "меньше трёх, сравнивать не с кем",
-                        }
-                    )
-                judged_orgs = {int(o) for o in all_rows["org_id"]}
-                for org in set(out) - judged_orgs:
-                    school_of(org)["skipped"].append(
-                        {
-                            "indicator": code,
-                            "label": info["label"],
-                            "year": year,
-                            "reason": "нет значения за этот год",
-                        }
-                    )
+                    skip(int(o), f"школ с достаточным числом результатов {len(rows)} — "
+                         "меньше трёх, сравнивать не с кем")
+            for org in set(out) - {int(o) for o in all_rows["org_id"]}:
+                skip(org, "нет значения за этот год")
+            if len(rows) < 3:
                 continue
-            judged_orgs = {int(o) for o in all_rows["org_id"]}
-            for org in set(out) - judged_orgs:
-                school_of(org)["skipped"].append(
-                    {
-                        "indicator": code,
-                        "label": info["label"],
-                        "year": year,
-                        "reason": "нет значения за этот год",
-                    }
-                )
             total_n = float(rows["n"].sum())
             municipal = float((rows["value"] * rows["n"]).sum() / total_n) if total_n else None
             median = float(rows["value"].median())
