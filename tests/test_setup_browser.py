@@ -62,3 +62,23 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(
     assert "не больше 1 МБ" in page.inner_text(".upload-error")
     assert posts == []  # nothing was sent
     s.close()
+
+
+def test_the_upload_form_shows_only_the_fields_of_the_chosen_kind(
+    world: Any, live_server: Any, browser: Any  # noqa: F811
+) -> None:
+    s = Session(browser, live_server.url)
+    s.login("bob")
+    s.goto("/intake/?kind=organisations")
+    page = s.page
+    # the registry itself has no year, procedure, subject or grade
+    for name in ("year", "create_year", "procedure", "subject", "grade"):
+        assert not page.is_visible(f"#id_{name}"), name
+    page.select_option("#id_kind", "aggregates")
+    for name in ("year", "create_year", "procedure", "subject", "grade"):
+        assert page.is_visible(f"#id_{name}"), name
+    page.select_option("#id_kind", "essay")  # a fixed procedure and subject
+    assert page.is_visible("#id_year") and not page.is_visible("#id_procedure")
+    assert not page.is_visible("#id_subject")
+    assert not s.errors
+    s.close()

@@ -208,18 +208,44 @@ def _job_for_user(request: HttpRequest, pk: int) -> Job:
     return job
 
 
+OPTIONAL_FIELDS = ("year", "create_year", "procedure", "subject", "grade")
+
+
+def kind_fields() -> dict[str, list[str]]:
+    """Per kind, which of the optional upload fields apply (the page hides the others): the
+    registry itself has no year, a kind with a fixed procedure or subject asks for none."""
+    out: dict[str, list[str]] = {}
+    for code, k in KINDS.items():
+        names = []
+        if k.year != "none":
+            names += ["year", "create_year"]
+        if not k.procedure and k.procedures:
+            names.append("procedure")
+        if k.has("subject") and not k.fixed_subject:
+            names.append("subject")
+        if k.has("grade"):
+            names.append("grade")
+        out[code] = names
+    return out
+
+
+def _page(request: HttpRequest, form: UploadForm, **extra: Any) -> HttpResponse:
+    jobs = Job.objects.filter(handler=HANDLER, created_by_id=request.user.pk)[:20]
+    return render(request, "intake/upload.html", {
+        "form": form, "jobs": jobs, "kinds": KINDS, "kind_fields": kind_fields(),
+        "optional_fields": OPTIONAL_FIELDS,
+        "max_upload_bytes": max_upload_bytes(), "max_upload_mb": settings.MSOKO_MAX_UPLOAD_MB,
+        **extra,
+    })
+
+
 def _refuse_too_large(request: HttpRequest, size: int | None) -> HttpResponse:
     """The upload limit's refusal, before the body is read: JSON for the progress upload,
     the page with the message otherwise."""
     message = too_large_message(size)
     if request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"errors": {"file": [message]}}, status=413)
-    form = UploadForm()
-    jobs = Job.objects.filter(handler=HANDLER, created_by_id=request.user.pk)[:20]
-    response = render(request, "intake/upload.html", {
-        "form": form, "jobs": jobs, "kinds": KINDS, "refusal": message,
-        "max_upload_bytes": max_upload_bytes(), "max_upload_mb": settings.MSOKO_MAX_UPLOAD_MB,
-    })
+    response = _page(request, UploadForm(), refusal=message)
     response.status_code = 413
     return response
 
@@ -271,11 +297,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
         return redirect(url)
     if request.method == "POST" and request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"errors": {k: [str(e) for e in v] for k, v in form.errors.items()}}, status=400)
-    jobs = Job.objects.filter(handler=HANDLER, created_by_id=request.user.pk)[:20]
-    return render(request, "intake/upload.html", {
-        "form": form, "jobs": jobs, "kinds": KINDS,
-        "max_upload_bytes": max_upload_bytes(), "max_upload_mb": settings.MSOKO_MAX_UPLOAD_MB,
-    })
+    return _page(request, form)
 
 
 @login_required

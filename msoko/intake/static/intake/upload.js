@@ -2,8 +2,25 @@
 // how much of a large file has gone; without JavaScript the form posts as usual.
 (function () {
   "use strict";
+  // Only the fields the chosen kind uses: no year for the registry itself, no procedure for
+  // a kind that has one, no subject or grade where the kind has none.
+  function showFieldsOfKind(form) {
+    var data = document.getElementById("kind-fields");
+    var select = form.querySelector("select[name=kind]");
+    if (!data || !select) return;
+    var fields = JSON.parse(data.textContent);
+    function apply() {
+      var used = fields[select.value] || [];
+      form.querySelectorAll("[data-optional]").forEach(function (box) {
+        box.hidden = used.indexOf(box.getAttribute("data-optional")) < 0;
+      });
+    }
+    select.addEventListener("change", apply);
+    apply();
+  }
   function init() {
     var form = document.getElementById("upload-form");
+    if (form) showFieldsOfKind(form);
     if (!form || !window.XMLHttpRequest || !window.FormData) return;
     function showError(text) {
       var alert = form.querySelector(".upload-error") || document.createElement("div");
