@@ -123,3 +123,16 @@ def test_no_page_or_export_names_or_ranks_teachers(facts: Any, who: str) -> None
 
     for pattern in urls.urlpatterns:
         assert "teacher" not in str(pattern.pattern) and "staff" not in str(pattern.pattern)
+
+
+@pytest.mark.django_db
+def test_the_analysis_page_accepts_the_same_years_as_the_import(world: Any) -> None:
+    """One accepted range (2000/2001 … the year after the current one) on every page."""
+    from msoko.registry.models import YEAR_MIN, year_max
+
+    bob = client_for(world.bob)
+    too_late = year_max() + 1
+    body = bob.get(reverse("analysis:index") + f"?year={too_late}").content.decode()
+    assert f"Год {too_late} вне допустимого диапазона {YEAR_MIN}–{year_max()}." in body
+    body = bob.get(reverse("analysis:index") + f"?year={YEAR_MIN - 1}").content.decode()
+    assert "вне допустимого диапазона" in body

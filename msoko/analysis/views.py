@@ -29,7 +29,7 @@ from msoko.analysis.models import MethodologySetting
 from msoko.analysis.objectivity import SIGNALS
 from msoko.analysis.scope import RESULTS, AnalysisInputError
 from msoko.facts.store import OrgScope, scan
-from msoko.registry.models import Territory
+from msoko.registry.models import Territory, year_in_range, year_range_text
 from msoko.web.charts import chart
 
 
@@ -45,8 +45,8 @@ def _year(request: HttpRequest) -> tuple[int | None, str]:
         value = int(raw.split("/")[0])
     except ValueError:
         return None, f"Год «{raw}» не понят: укажите год начала учебного года, например 2025."
-    if not 2000 <= value <= 2100:
-        return None, f"Год {value} вне допустимого диапазона 2000–2100."
+    if not year_in_range(value):
+        return None, f"Год {value} вне допустимого диапазона {year_range_text()}."
     return value, ""
 
 
