@@ -179,3 +179,41 @@ def manageable_users(user: Any) -> QuerySet[Any]:
         .filter(Q(organisation__isnull=True) | Q(organisation__in=orgs))
         .exclude(territory__isnull=True, organisation__isnull=True)
     )
+
+
+# --------------------------------------------------------------------------- mark scales
+# A mark scale (``facts.MarkScale``) has no territory: it is the installation's. In Russia
+# the region sets the scales (ОГЭ cut points by regional order; ЕГЭ minimums and ВПР
+# recommendations come from federal bodies and the region applies them), never a
+# municipality. So an installation that holds exactly one region has its scales as that
+# region's, and the region's analyst keeps them; with several regions in one installation
+# a scale would be shared by all of them and only the technical administrator changes it.
+
+SCALES_SEVERAL_REGIONS = (
+    "В установке несколько регионов, а шкалы перевода общие для всей установки: "
+    "изменить их может только технический администратор."
+)
+SCALES_BY_REGION = (
+    "Шкалы перевода и пороги утверждает регион: изменяет их аналитик регионального центра."
+)
+
+
+def mark_scales_read_only_reason(user: Any) -> str:
+    """Why ``user`` may not change the mark scales ('' when she may). In Russian: it is shown
+    on the page and written to the audit log."""
+    if not _is_active(user):
+        return SCALES_BY_REGION
+    if user.is_superuser:
+        return ""
+    if user.role == Role.REGIONAL_ANALYST and user.territory_id:
+        if user.territory.kind != Territory.Kind.REGION:
+            return SCALES_BY_REGION
+        if Territory.objects.filter(kind=Territory.Kind.REGION).count() != 1:
+            return SCALES_SEVERAL_REGIONS
+        return ""
+    return SCALES_BY_REGION
+
+
+def can_edit_mark_scales(user: Any) -> bool:
+    """A superuser; a regional analyst when her region is the installation's only one."""
+    return not mark_scales_read_only_reason(user)

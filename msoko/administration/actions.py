@@ -13,8 +13,11 @@ from msoko.access import audit, policy
 from msoko.access.accounts import one_time_password
 from msoko.access.hashers import one_time_hash
 from msoko.access.models import User
-from msoko.administration.forms import OrganisationForm, UserForm
+from msoko.administration.forms import MarkScaleForm, OrganisationForm, UserForm
+from msoko.facts.models import MarkScale
 from msoko.registry.models import Organisation
+
+SCALES_RECOMPUTE_TITLE = "Пересчёт показателей после изменения шкал перевода"
 
 
 def _check_user(actor: Any, user: User) -> None:
@@ -82,3 +85,51 @@ def reset_password(actor: Any, user: User) -> str:
             actor=actor,
         )
     return password
+
+
+# --------------------------------------------------------------------------- mark scales
+
+
+def _check_scales(actor: Any) -> None:
+    reason = policy.mark_scales_read_only_reason(actor)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def _recompute_after_scales(actor: Any) -> None:
+    """Scales feed the indicators (minimum thresholds, marks): one full recomputation in the
+    editor's name, queued once the change commits (``indicators.recompute``)."""
+    from msoko.indicators.recompute import queue_full
+
+    transaction.on_commit(lambda: queue_full(actor, title=SCALES_RECOMPUTE_TITLE, trigger="scales"))
+
+
+def save_mark_scale(actor: Any, form: MarkScaleForm) -> MarkScale:
+    """Create or change a scale from a valid form (the model save is audited)."""
+    _check_scales(actor)
+    scale = form.candidate
+    if scale is None:
+        raise ValueError("save_mark_scale needs a valid form")
+    with transaction.atomic():
+        scale.save()
+        _recompute_after_scales(actor)
+    return scale
+
+
+def added_by_user(scale: MarkScale) -> bool:
+    """Whether a user (not the installation's reference data, the demo or a script) created
+    this scale: its ``create`` row in the audit log names a user."""
+    from msoko.access.models import AuditLog
+
+    return AuditLog.objects.filter(
+        model=MarkScale._meta.label, object_id=str(scale.pk), action="create", actor__isnull=False
+    ).exists()
+
+
+def delete_mark_scale(actor: Any, scale: MarkScale) -> None:
+    _check_scales(actor)
+    if not added_by_user(scale):
+        raise PermissionDenied("Шкалу из справочных данных установки можно изменить, но не удалить.")
+    with transaction.atomic():
+        scale.delete()
+        _recompute_after_scales(actor)

@@ -15,4 +15,7 @@ urlpatterns = [
     path("users/<int:pk>/password/", views.user_password, name="user_password"),
     path("school-accounts/", views.school_accounts, name="school_accounts"),
     path("mark-scales/", views.mark_scales, name="mark_scales"),
+    path("mark-scales/new/", views.mark_scale_edit, name="mark_scale_create"),
+    path("mark-scales/<int:pk>/", views.mark_scale_edit, name="mark_scale_edit"),
+    path("mark-scales/<int:pk>/delete/", views.mark_scale_delete, name="mark_scale_delete"),
 ]

@@ -4,7 +4,9 @@ analyst her region, in msoko's own pages (the Django admin is the technical admi
 * organisations of her territory: list, create, edit;
 * users of her territory: list, create, edit, deactivate, a new one-time password;
 * accounts for her schools, handed over as an XLSX download;
-* links to the norms (indicators) and the methodology (analysis); the mark scales, read-only.
+* links to the norms (indicators) and the methodology (analysis);
+* the mark scales: edited by the analyst of an installation's only region (and a superuser),
+  read-only for everyone else in the section.
 
 Scope always comes from ``msoko.access.policy``. An object outside it is a 404, as
 everywhere. A request that could only be crafted — a field the form does not have
@@ -132,6 +134,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "schools_without_account": schools.count() - with_account.count(),
         "users": policy.manageable_users(actor).filter(is_active=True).count(),
         "catalogs": Catalog.objects.filter(is_active=True).order_by("order", "name"),
+        "can_edit_scales": policy.can_edit_mark_scales(actor),
         "section": "index",
     }
     return render(request, "administration/index.html", context)
@@ -414,20 +417,157 @@ def school_accounts(request: HttpRequest) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------- mark scales
+# A scale has no territory: it is the installation's. The region sets the scales, so the
+# analyst of an installation's only region edits them (and a superuser); everyone else in
+# the section sees them read-only with the reason (``policy.mark_scales_read_only_reason``).
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @require_GET
 @login_required
 def mark_scales(request: HttpRequest) -> HttpResponse:
-    """Read-only here: a scale belongs to the whole installation, not to a territory."""
-    _actor(request)
-    from msoko.facts.models import MarkScale
+    """The scales, filtered by year and procedure; edit and add links for who may edit."""
+    actor = _actor(request)
+    from msoko.access.models import AuditLog
+    from msoko.facts.models import MarkScale, Procedure
+    from msoko.registry.models import AcademicYear
 
+    reason = policy.mark_scales_read_only_reason(actor)
     scales = MarkScale.objects.select_related("procedure", "subject", "year").order_by(
         "-year__start_year", "procedure__name", "subject__name", "grade"
     )
+    year = _int_or_none(request.GET.get("year"))
+    procedure = request.GET.get("procedure", "").strip()
+    if year is not None:
+        scales = scales.filter(year__start_year=year)
+    if procedure:
+        scales = scales.filter(procedure__code=procedure)
+    rows = list(scales)
+    deletable: set[str] = set()
+    if not reason and rows:
+        deletable = set(
+            AuditLog.objects.filter(
+                model=MarkScale._meta.label,
+                action="create",
+                actor__isnull=False,
+                object_id__in=[str(s.pk) for s in rows],
+            ).values_list("object_id", flat=True)
+        )
     return render(
         request,
         "administration/mark_scales.html",
-        {"scales": scales, "section": "scales"},
+        {
+            "scales": [(s, str(s.pk) in deletable) for s in rows],
+            "can_edit": not reason,
+            "read_only_reason": reason,
+            "years": AcademicYear.objects.filter(markscale__isnull=False).distinct().order_by("-start_year"),
+            "procedures": Procedure.objects.filter(markscale__isnull=False).distinct().order_by("name"),
+            "year": year,
+            "procedure": procedure,
+            "filtered": year is not None or bool(procedure),
+            "section": "scales",
+        },
+    )
+
+
+def _scales_refusal(request: HttpRequest, actor: User, pk: int | None) -> HttpResponse | None:
+    """For whoever may not change the scales: a crafted POST is refused and audited; a page
+    typed by hand says why (403, nothing recorded: nothing was tried)."""
+    reason = policy.mark_scales_read_only_reason(actor)
+    if not reason:
+        return None
+    if request.method == "POST":
+        return _refuse(request, reason, model="facts.MarkScale", object_id=pk or "")
+    return render(
+        request,
+        "administration/refused.html",
+        {"reason": reason, "title": "Только просмотр", "viewing": True},
+        status=403,
+    )
+
+
+def _scale(pk: int) -> Any:
+    from msoko.facts.models import MarkScale
+
+    try:
+        return MarkScale.objects.select_related("procedure", "subject", "year").get(pk=pk)
+    except MarkScale.DoesNotExist:
+        raise Http404("Шкала не найдена") from None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def mark_scale_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    actor = _actor(request)
+    refusal = _scales_refusal(request, actor, pk)
+    if refusal is not None:
+        return refusal
+    from msoko.administration.forms import MarkScaleForm
+
+    scale = _scale(pk) if pk is not None else None
+    form = MarkScaleForm(request.POST if request.method == "POST" else None, instance=scale)
+    if request.method == "POST":
+        refusal = _check_post(request, form, "facts.MarkScale", pk or "")
+        if refusal is not None:
+            return refusal
+        if form.is_valid():
+            saved = actions.save_mark_scale(actor, form)
+            messages.success(
+                request,
+                f"Шкала «{saved}» сохранена. Показатели будут пересчитаны с новой шкалой "
+                "(если они уже рассчитывались).",
+            )
+            return redirect(reverse("administration:mark_scales") + f"?year={saved.year.start_year}")
+    return render(
+        request,
+        "administration/form.html",
+        {
+            "form": form,
+            "title": f"Шкала: {scale}" if scale else "Новая шкала перевода",
+            "back": reverse("administration:mark_scales"),
+            "section": "scales",
+            "note": "Шкала общая для всей установки. После сохранения показатели пересчитываются.",
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def mark_scale_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a scale a user added (confirm page, then POST); a reference scale is kept."""
+    actor = _actor(request)
+    refusal = _scales_refusal(request, actor, pk)
+    if refusal is not None:
+        return refusal
+    scale = _scale(pk)
+    if not actions.added_by_user(scale):
+        reason = "Шкалу из справочных данных установки можно изменить, но не удалить."
+        if request.method == "POST":
+            return _refuse(request, reason, model="facts.MarkScale", object_id=pk)
+        return render(
+            request,
+            "administration/refused.html",
+            {"reason": reason, "title": "Удалить нельзя", "viewing": True},
+            status=403,
+        )
+    if request.method == "POST":
+        extra = sorted(set(request.POST) - {"csrfmiddlewaretoken"})
+        if extra:
+            return _refuse(request, "Лишние поля: " + ", ".join(extra) + ".", model="facts.MarkScale", object_id=pk)
+        name = str(scale)
+        actions.delete_mark_scale(actor, scale)
+        messages.success(request, f"Шкала «{name}» удалена. Показатели будут пересчитаны.")
+        return redirect("administration:mark_scales")
+    return render(
+        request,
+        "administration/mark_scale_delete.html",
+        {"scale": scale, "section": "scales"},
     )

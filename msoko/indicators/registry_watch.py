@@ -5,20 +5,17 @@ A school's stored rows sit in its municipality's part of the value store and in 
 municipality's sums; until the values are recomputed, a read of its new municipality does
 not find them. The next run after such a change is full in any case (``compute`` compares
 the fingerprint of the territorial division); this starts it at once, as a background job
-of whoever made the change (a change made without a user — a script — leaves it to the
-next run).
+of whoever made the change (``recompute.queue_full``, shared with a changed mark scale).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.db import transaction
 
 from msoko.access import audit
 
-log = logging.getLogger("msoko.indicators")
 TITLE = "Пересчёт показателей после изменения территориального деления"
 # the field that places each model in the territorial division
 PLACED_BY = {"Organisation": "territory_id", "Territory": "parent_id"}
@@ -41,20 +38,9 @@ def _after(sender: Any, instance: Any, created: bool, raw: bool = False, **kwarg
 
 
 def _start(user: Any) -> None:
-    from msoko.indicators.models import ValueFile
-    from msoko.indicators.views import COMPUTE_HANDLER
-    from msoko.jobs.models import Job
-    from msoko.jobs.queue import start_job
+    from msoko.indicators.recompute import queue_full
 
-    if not ValueFile.objects.filter(is_active=True).exists():
-        return  # nothing computed yet: nothing misplaced
-    if user is None or not getattr(user, "pk", None):
-        log.info("Территориальное деление изменено без пользователя: показатели пересчитает следующий расчёт")
-        return
-    if Job.objects.filter(handler=COMPUTE_HANDLER, status=Job.Status.QUEUED, title=TITLE).exists():
-        return  # one queued recomputation serves every change before it starts
-    start_job(handler=COMPUTE_HANDLER, title=TITLE, params={"catalogs": None, "years": None, "trigger": "registry"},
-              user=user)
+    queue_full(user, title=TITLE, trigger="registry")
 
 
 def connect() -> None:
