@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +35,8 @@ def demo_settings(settings: Any, tmp_path: Path) -> Any:
     return settings
 
 
-def run_demo(*args: str) -> float:
-    started = time.perf_counter()
+def run_demo(*args: str) -> None:
     call_command("demo", "--no-serve", *args, stdout=io.StringIO())
-    return time.perf_counter() - started
 
 
 def duck() -> duckdb.DuckDBPyConnection:
@@ -237,7 +234,7 @@ def test_demo_is_deterministic_and_a_rerun_replaces_the_previous_demo(demo_setti
     from msoko.facts.models import FactFile, ImportBatch
     from msoko.registry.models import Organisation, Student
 
-    first_seconds = run_demo("--seed", "1")
+    run_demo("--seed", "1")
     first = (registry_digest(), facts_digest(duck()))
     counts = (
         Organisation.objects.count(),
@@ -277,8 +274,7 @@ def test_demo_is_deterministic_and_a_rerun_replaces_the_previous_demo(demo_setti
     # one BULK audit row per run and no per-row audit of the generated rows
     assert AuditLog.objects.filter(action="bulk", model="demo").count() == 3
     assert AuditLog.objects.exclude(model="demo").count() == 0
-    # the municipality builds in a few seconds
-    assert first_seconds < 30
+    # how fast it builds is measured by benchmarks/demo_generate.py, not asserted here
 
 
 def test_demo_municipality_is_realistic_and_plants_known_cases(

@@ -199,17 +199,17 @@ def organisation_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
             saved = actions.save_organisation(actor, form)
             messages.success(request, f"Карточка «{saved.short_name}» сохранена.")
             return redirect("administration:organisations")
-    return render(
-        request,
-        "administration/form.html",
-        {
-            "form": form,
-            "title": f"Организация: {org.short_name}" if org else "Новая организация",
-            "back": reverse("administration:organisations"),
-            "section": "organisations",
-        },
-    )
+    title = f"Организация: {org.short_name}" if org else "Новая организация"
+    return _form_page(request, form, title, "administration:organisations", "organisations")
 
+
+
+def _form_page(request: HttpRequest, form: Any, title: str, back: str, section: str,
+               note: str = "") -> HttpResponse:
+    """The one edit page of the section: a form, its title, the list to go back to."""
+    return render(request, "administration/form.html", {
+        "form": form, "title": title, "back": reverse(back), "section": section, "note": note,
+    })
 
 # --------------------------------------------------------------------------- users
 
@@ -273,16 +273,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user, password = actions.create_user(actor, form)
             return _one_time(request, user, password, created=True)
-    return render(
-        request,
-        "administration/form.html",
-        {
-            "form": form,
-            "title": "Новый пользователь",
-            "back": reverse("administration:users"),
-            "section": "users",
-            "note": "Пароль задавать не нужно: система выдаст временный, и пользователь сменит его при первом входе.",
-        },
+    return _form_page(
+        request, form, "Новый пользователь", "administration:users", "users",
+        note="Пароль задавать не нужно: система выдаст временный, и пользователь сменит его при первом входе.",
     )
 
 
@@ -525,16 +518,10 @@ def mark_scale_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
                 "(если они уже рассчитывались).",
             )
             return redirect(reverse("administration:mark_scales") + f"?year={saved.year.start_year}")
-    return render(
-        request,
-        "administration/form.html",
-        {
-            "form": form,
-            "title": f"Шкала: {scale}" if scale else "Новая шкала перевода",
-            "back": reverse("administration:mark_scales"),
-            "section": "scales",
-            "note": "Шкала общая для всей установки. После сохранения показатели пересчитываются.",
-        },
+    return _form_page(
+        request, form, f"Шкала: {scale}" if scale else "Новая шкала перевода",
+        "administration:mark_scales", "scales",
+        note="Шкала общая для всей установки. После сохранения показатели пересчитываются.",
     )
 
 
