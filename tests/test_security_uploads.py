@@ -142,7 +142,8 @@ def test_discarding_a_checked_file_deletes_it_and_is_audited(world: Any, queue: 
     response = bob.post(reverse("intake:discard", args=[check.pk]), follow=True)
     assert _stored() == []
     assert "Загрузка отменена" in response.content.decode()
-    assert AuditLog.objects.filter(action="upload_discarded", object_id=str(check.pk)).exists()
+    entry = AuditLog.objects.get(action="delete", model="intake.upload", object_id=str(check.pk))
+    assert entry.actor == world.bob and entry.changes["file_name"] == "passport.csv"
     # loading it now says it is gone, starts nothing
     response = bob.post(reverse("intake:commit", args=[check.pk]), follow=True)
     assert "Загрузите файл заново" in response.content.decode()

@@ -346,8 +346,8 @@ def discard(request: HttpRequest, pk: int) -> HttpResponse:
     checked = _checked(request, pk)
     name = checked.params.get("file_name", "")
     if uploads.delete(checked.params.get("path", "")):
-        record("upload_discarded", model="jobs.job", object_id=checked.pk, object_repr=name[:200],
-               changes={"file_name": name})
+        record("delete", model="intake.upload", object_id=checked.pk, object_repr=name[:200],
+               changes={"file_name": name, "reason": "загрузка отменена после проверки"})
         messages.success(request, f"Загрузка отменена: файл «{name}» удалён, ничего не записано.")
     else:
         messages.info(request, f"Файл «{name}» уже удалён.")
