@@ -209,3 +209,46 @@ def test_a_second_process_reads_only_after_the_first_released_the_slot(tmp_path:
     out, err = second.communicate(timeout=600)
     assert second.returncode == 0, err
     assert "Проверка пройдена (ничего не записано)" in out, out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_check_waiting_for_the_slot_shows_it_on_its_job(
+        world: Any, queue: Any, tmp_path: Path, settings: Any, monkeypatch: Any) -> None:
+    """The job of a check that waits says «Ожидает завершения другой загрузки» (stored in the
+    job's message, which its page shows), then reading replaces it."""
+    from msoko.jobs.queue import JobContext
+
+    settings.MSOKO_IMPORT_SLOT_MIN_MB = 0
+    path = passport_book(tmp_path / "p.xlsx")
+    bob = client_for(world.bob)
+    url = bob.post(reverse("intake:upload"), {
+        "kind": "social_passport", "year": 2024, "file": SimpleUploadedFile("p.xlsx", path.read_bytes()),
+    }).url
+    holding, release = threading.Event(), threading.Event()
+    seen: list[tuple[str, str]] = []
+    original = JobContext.progress
+
+    def progress(self: Any, done: int, message: str = "", total: int | None = None) -> None:
+        original(self, done, message, total)
+        seen.append((message, Job.objects.get(pk=self.job.pk).message))
+        if message == uploads.WAITING_MESSAGE:
+            page = bob.get(url).content.decode()
+            seen.append(("page", "waiting shown" if uploads.WAITING_MESSAGE in page else page))
+            release.set()
+
+    monkeypatch.setattr(JobContext, "progress", progress)
+
+    def holder() -> None:
+        with uploads.import_slot(None):
+            holding.set()
+            release.wait(60)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    assert holding.wait(60)
+    drain(queue)
+    t.join()
+    assert seen[0] == (uploads.WAITING_MESSAGE, uploads.WAITING_MESSAGE)
+    assert seen[1] == ("page", "waiting shown")
+    assert seen[2] == ("Файл читается", "Файл читается")
+    assert Job.objects.get().result["status"] == "dry_run"

@@ -74,7 +74,9 @@ def import_job(ctx: JobContext, *, path: str, kind: str, dry_run: bool, **option
     uploads.touch(path)
 
     def progress(rows: int, message: str) -> None:
-        ctx.progress(rows, message)
+        # the pipeline says "rows" for rows read (the page shows the count); once reading,
+        # that replaces «Ожидает завершения другой загрузки»
+        ctx.progress(rows, "Файл читается" if message == "rows" else message)
 
     try:
         result = run_import(
