@@ -24,17 +24,28 @@ from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("MSOKO_DATA_DIR", BASE_DIR / "data")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data folder holds personal data (pseudonymised marks, uploads until loaded) and the
+# installation's keys: everything msoko creates is its own user's only (files 0600, folders
+# 0700 — the SQLite database and its -wal/-shm, Parquet stores, uploads, keys), and the folder
+# itself is tightened to 0700 on every start, whatever an older version or a copy left.
+os.umask(0o077)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if DATA_DIR.stat().st_mode & 0o077 and DATA_DIR.stat().st_uid == os.getuid():
+    DATA_DIR.chmod(0o700)
 
 
 def _installation_secret(env_name: str, file_name: str) -> str:
-    """A secret from the environment, else one generated once and kept in the data folder."""
+    """A secret from the environment, else one generated once and kept in the data folder,
+    readable by msoko's user only (created 0600; a looser file found is tightened)."""
     value = os.environ.get(env_name)
     if value:
         return value
     path = DATA_DIR / file_name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_urlsafe(50))
+    elif path.stat().st_mode & 0o077:
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()
 

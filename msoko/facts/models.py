@@ -233,6 +233,9 @@ class ImportBatch(models.Model):
     scope = models.JSONField("область (организации)", default=list, blank=True)
     file_name = models.CharField("файл", max_length=500, blank=True)
     file_sha256 = models.CharField("SHA-256 файла", max_length=64, blank=True, db_index=True)
+    # The uploaded file itself is deleted once loaded (152-ФЗ, docs/user/personal-data.md):
+    # its name, hash and size are what is left of it.
+    file_size = models.PositiveBigIntegerField("размер файла, байт", null=True, blank=True)
     source = models.CharField("источник", max_length=100, blank=True)
     rows = models.PositiveBigIntegerField("строк", default=0)
     status = models.CharField(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1176,7 +1177,29 @@ def _absent_columns(k: Kind, m: Mapping, probs: Problems, hdr_row: int) -> list[
     return absent
 
 
-def run_import(
+def run_import(path: str | Path, *, progress: Progress | None = None, **options: Any) -> ImportResult:
+    """Import one file of ``kind`` (see ``_run_import``), holding one of the installation's
+    import slots while a large file is read: a second large import waits for the first
+    (saying so through ``progress``) instead of doubling the memory. A book over the
+    unpacked-size limit needs no slot: it is refused without being read."""
+    from msoko.intake.readers import max_unpacked_bytes
+    from msoko.intake.uploads import WAITING_MESSAGE, import_slot, read_weight
+
+    weight = read_weight(Path(path))
+    if weight > max_unpacked_bytes():
+        weight = 0
+
+    def waiting() -> None:
+        if progress is not None:
+            progress(0, WAITING_MESSAGE)
+        else:
+            print(f"{WAITING_MESSAGE}…", file=sys.stderr, flush=True)
+
+    with import_slot(weight, on_wait=waiting):
+        return _run_import(path, progress=progress, **options)
+
+
+def _run_import(
     path: str | Path,
     *,
     kind: str,
@@ -1343,6 +1366,7 @@ def _load(ctx: Ctx, src: Any, m: Mapping, result: ImportResult, *, name: str, sh
         if not dry_run:
             writer = stack.enter_context(open_batch(
                 kind=k.code, procedure=ctx.procedure, year=ctx.year, file_name=name[:500], file_sha256=sha,
+                file_size=src.path.stat().st_size,
                 source="file", created_by=user if getattr(user, "pk", None) else None,
             ))
             if ctx.default_year is not None and ctx.year is None and ctx.create_year:

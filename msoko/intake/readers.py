@@ -15,6 +15,7 @@ import gc
 import io
 import itertools
 import math
+import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -263,11 +264,78 @@ def open_source(path: Path, *, looks_like_header: Any = None) -> Source:
     return src
 
 
+def max_unpacked_bytes() -> int:
+    """The largest book accepted, counted unpacked (``MSOKO_MAX_UNPACKED_MB``, 1536 MB unless
+    set: docs/adr/XXXX-h2-bounded-uploads.md)."""
+    from django.conf import settings
+
+    mb = getattr(settings, "MSOKO_MAX_UNPACKED_MB", None) or os.environ.get("MSOKO_MAX_UNPACKED_MB") or 1536
+    return int(mb) * 1024 * 1024
+
+
+# A member this much larger unpacked than packed is a zip bomb, not a sheet: Excel's sheets
+# pack 5-20 times, a sheet of one value repeated without cell references about 200 times;
+# deflate cannot go past about 1030. Members under MIN_RATIO_BYTES unpacked are not judged.
+MAX_ZIP_RATIO = 300
+MIN_RATIO_BYTES = 1 << 20
+MAX_ZIP_ENTRIES = 10_000
+SPLIT_HINT = ("Разделите файл на части (например, по муниципалитетам или предметам) или "
+              "попросите технического администратора увеличить предел (MSOKO_MAX_UNPACKED_MB).")
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):,.0f}".replace(",", " ")
+
+
+def unpacked_size(path: Path) -> int | None:
+    """The total unpacked size a zip's central directory declares (None: not a zip)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+
+
+def check_book(path: Path) -> None:
+    """Refuse, before anything is inflated, a zip that is not a workbook, unpacks to more
+    than the limit, or packs absurdly well. Only the central directory is read; Python's
+    zipfile never inflates a member past the size declared there, so the declared sizes
+    bound what the streaming reader will ever hold."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ReadError(f"Файл не читается как книга Excel (XLSX): он повреждён или имеет другой формат ({_short(exc)}).") from exc
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise ReadError(f"В архиве файла {len(infos)} частей: это не книга Excel (в книге их десятки). Ничего не записано.")
+    names = {i.filename for i in infos}
+    xlsx = "[Content_Types].xml" in names and any(n.rsplit("/", 1)[-1] in ("workbook.xml", "workbook.bin") for n in names)
+    ods = "content.xml" in names and "mimetype" in names
+    if not (xlsx or ods):
+        raise ReadError("Файл — zip-архив, но не книга Excel (XLSX) или OpenDocument (ODS): в нём нет "
+                        "описания книги. Сохраните таблицу в Excel как «Книга Excel (*.xlsx)». Ничего не записано.")
+    total = sum(i.file_size for i in infos)
+    limit = max_unpacked_bytes()
+    if total > limit:
+        raise ReadError(
+            f"Книга слишком велика в распакованном виде: {_mb(total)} МБ при пределе {_mb(limit)} МБ "
+            f"(файл XLSX — это сжатый архив; в нём {_mb(path.stat().st_size)} МБ). {SPLIT_HINT} Ничего не записано."
+        )
+    for info in infos:
+        if info.file_size >= MIN_RATIO_BYTES and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise ReadError(
+                f"Часть «{info.filename}» книги сжата в {ratio} раз (у настоящих таблиц — в 5–20, "
+                f"допускается до {MAX_ZIP_RATIO}): файл похож на «zip-бомбу» и не читается. Ничего не записано."
+            )
+
+
 def _open_book(path: Path) -> Source:
     """A book's first sheet that is not an explanation. Large XLSX sheets are streamed;
     everything else (and any XLSX the streaming reader does not understand) goes through
     calamine, which holds the whole sheet (outside Python) and hands out its rows one by one."""
     if zipfile.is_zipfile(path):
+        check_book(path)
         streamed = _open_streamed(path)
         if streamed is not None:
             return streamed

@@ -3,7 +3,6 @@ then load. Both the check and the load run as background jobs on the task queue.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from msoko.access import policy
 from msoko.access.models import Role
 from msoko.facts.models import ImportBatch, Procedure
+from msoko.intake import uploads
 from msoko.intake.jobs import HANDLER
 from msoko.intake.kinds import KINDS
 from msoko.intake.models import ColumnMapping
@@ -186,17 +186,6 @@ class UploadSizeLimit(FileUploadHandler):
 FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries
 
 
-def _store_upload(upload: Any) -> Path:
-    folder = Path(settings.UPLOAD_DIR) / uuid.uuid4().hex
-    folder.mkdir(parents=True)
-    safe = Path(upload.name).name.replace("/", "_") or "file"
-    path = folder / safe
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return path
-
-
 def _job_for_user(request: HttpRequest, pk: int) -> Job:
     """A job is seen only by whoever started it (missing and foreign look the same)."""
     try:
@@ -274,7 +263,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
         return _refuse_too_large(request, None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        path = _store_upload(data["file"])
+        path = uploads.store(data["file"])
         options = {
             "year": data["year"],
             "create_year": bool(data["create_year"]),
@@ -304,19 +293,37 @@ def _upload(request: HttpRequest) -> HttpResponse:
 def job(request: HttpRequest, pk: int) -> HttpResponse:
     _require_uploader(request)
     job = _job_for_user(request, pk)
-    context = {"job": job, "result": job.result, "kind": KINDS.get(job.params.get("kind", ""))}
+    context = {"job": job, "result": job.result, "kind": KINDS.get(job.params.get("kind", "")),
+               "upload_present": _upload_present(job), "ttl_hours": uploads.ttl_hours()}
     template = "intake/_job.html" if request.headers.get("HX-Request") else "intake/job.html"
     return render(request, template, context)
+
+
+def _upload_present(job: Job) -> bool:
+    path = job.params.get("path")
+    return bool(path) and Path(path).exists()
+
+
+def _checked(request: HttpRequest, pk: int) -> Job:
+    """The user's own check job that passed: the only kind that can be loaded or discarded."""
+    checked = _job_for_user(request, pk)
+    if not (checked.finished and checked.result.get("status") == "dry_run" and checked.params.get("dry_run")):
+        raise Http404("Загружать можно только файл, проверка которого прошла без ошибок")
+    return checked
 
 
 @login_required
 @require_POST
 def commit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Load a checked file: a new job with the same file and options, not a dry run."""
+    """Load a checked file: a new job with the same file and options, not a dry run. A file
+    already deleted (kept only so long after its check, or discarded) is said to be gone."""
+    from django.contrib import messages
+
     _require_uploader(request)
-    checked = _job_for_user(request, pk)
-    if not (checked.finished and checked.result.get("status") == "dry_run" and checked.params.get("dry_run")):
-        raise Http404("Загружать можно только файл, проверка которого прошла без ошибок")
+    checked = _checked(request, pk)
+    if not _upload_present(checked):
+        messages.error(request, uploads.missing_message())
+        return redirect(reverse("intake:job", args=[checked.pk]))
     params = {**checked.params, "dry_run": False}
     job = start_job(
         handler=HANDLER,
@@ -325,6 +332,26 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user,
     )
     return redirect(reverse("intake:job", args=[job.pk]))
+
+
+@login_required
+@require_POST
+def discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """«Отменить загрузку»: delete a checked file the user will not load (audited)."""
+    from django.contrib import messages
+
+    from msoko.access.audit import record
+
+    _require_uploader(request)
+    checked = _checked(request, pk)
+    name = checked.params.get("file_name", "")
+    if uploads.delete(checked.params.get("path", "")):
+        record("delete", model="intake.upload", object_id=checked.pk, object_repr=name[:200],
+               changes={"file_name": name, "reason": "загрузка отменена после проверки"})
+        messages.success(request, f"Загрузка отменена: файл «{name}» удалён, ничего не записано.")
+    else:
+        messages.info(request, f"Файл «{name}» уже удалён.")
+    return redirect(reverse("intake:job", args=[checked.pk]))
 
 
 @login_required

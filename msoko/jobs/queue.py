@@ -82,6 +82,9 @@ def run_job(job_id: int) -> None:
 
 def start_consumer(workers: int = 1) -> Any:
     """Start huey's consumer in background threads of this process (used by ``msoko serve``)."""
+    from msoko.intake.uploads import sweep_stale_uploads
+
+    sweep_stale_uploads()  # uploads checked but never committed, past their time (152-ФЗ)
     consumer = HUEY.create_consumer(
         workers=workers, worker_type="thread", periodic=False, initial_delay=0.1, max_delay=1.0
     )
