@@ -109,7 +109,11 @@ def lockout_message(username: str = "") -> str:
     )
 
 
-def locked_out(request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """django-axes' lockout response (``AXES_LOCKOUT_CALLABLE``): the login page, with the
     reason, answered 429."""
     username = str((credentials or {}).get("username") or "")
@@ -202,7 +206,7 @@ def login_otp(request: HttpRequest) -> HttpResponse:
         credentials = {"username": user.get_username()}
         if not AxesProxyHandler.is_allowed(request, credentials):
             request.session.pop(OTP_PENDING, None)
-            return locked_out(request, credentials)
+            return locked_out(request, credentials=credentials)
         device = otp.confirmed_device(user)
         if device is not None and otp.check(device, request.POST.get("code", "")):
             request.session.pop(OTP_PENDING, None)
@@ -214,7 +218,7 @@ def login_otp(request: HttpRequest) -> HttpResponse:
         )
         if getattr(request, "axes_locked_out", False):
             request.session.pop(OTP_PENDING, None)
-            return locked_out(request, credentials)
+            return locked_out(request, credentials=credentials)
         error = "Неверный код. Введите 6 цифр, которые сейчас показывает приложение-аутентификатор."
     return render(request, "access/login_otp.html", {"error": error, "username": user.get_username()})
 
