@@ -11,6 +11,9 @@ lockout and the second factor. Its address is ``MSOKO_ADMIN_PATH``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.admin import AdminSite
@@ -25,6 +28,30 @@ class SuperuserAdminSite(AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(user.is_active and user.is_superuser)
+
+    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:  # type: ignore[override]
+        """Django's wrapper, plus: a POST by a signed-in user who may not be here is recorded
+        as ``refused`` in the audit log (what was tried, secrets left out)."""
+        wrapped = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if (
+                request.method == "POST"
+                and request.user.is_authenticated
+                and not self.has_permission(request)
+            ):
+                from msoko.access import audit
+
+                audit.refused(
+                    "Техническое администрирование доступно только суперпользователю.",
+                    actor=request.user,
+                    object_repr=request.path,
+                    request_data=request.POST,
+                )
+            return wrapped(request, *args, **kwargs)
+
+        return inner
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """msoko's own login page (lockout, second factor); a signed-in user who is not a
