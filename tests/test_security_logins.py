@@ -123,6 +123,7 @@ def test_client_login_goes_through_the_lockout_too(world: Any) -> None:
     ("weak", "message"),
     [
         ("Ab1-x", "слишком короткий"),
+        ("Xq7-mLp2-Rv", "как минимум 12 символов"),  # 11 characters (ASVS 2.1.1 asks 12)
         ("80417263950", "состоит только из цифр"),
         ("password123", "слишком широко распространён"),
     ],
