@@ -14,6 +14,7 @@ Everything that differs between installations comes from the environment:
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 import tempfile
@@ -82,22 +83,32 @@ INSTALLED_APPS = [
     "msoko.cycle",
     "msoko.administration",
     "huey.contrib.djhuey",
+    # Logins (h1 block below): lockout, second factor, Content Security Policy.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "msoko.web",
     "msoko.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "msoko.access.middleware.SessionTimeoutMiddleware",
     "msoko.access.middleware.AuditActorMiddleware",
+    "msoko.access.middleware.SecondFactorEnrolmentMiddleware",
     "msoko.access.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "msoko.urls"
@@ -153,7 +164,11 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12 characters at least (OWASP ASVS 2.1.1); generated one-time passwords have 14.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -219,4 +234,64 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MSOKO_LOG_LEVEL", "WARNING")},
+}
+
+
+# --- Logins, sessions, second factor, Content Security Policy (issue 13, item 3) -------------
+# docs/user/access.md tells administrators about each; ADRs h1-login-lockout, h1-session-timeouts,
+# h1-content-security-policy, h1-second-factor say why.
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+# Lockout after repeated failures (django-axes): by the pair user name + IP address, so a
+# stranger guessing one name cannot lock its owner out from her own computer.
+MSOKO_LOGIN_FAILURE_LIMIT = _env_int("MSOKO_LOGIN_FAILURE_LIMIT", 5)
+MSOKO_LOGIN_COOLOFF_MINUTES = _env_int("MSOKO_LOGIN_COOLOFF_MINUTES", 15)
+# The axes backend first: it refuses a locked-out pair before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = MSOKO_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=MSOKO_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "msoko.access.views.locked_out"
+AXES_VERBOSE = False
+
+# Sessions end after 30 minutes without a request and 12 hours after signing in (ASVS 3.3.2).
+MSOKO_SESSION_IDLE_MINUTES = _env_int("MSOKO_SESSION_IDLE_MINUTES", 30)
+MSOKO_SESSION_ABSOLUTE_HOURS = _env_int("MSOKO_SESSION_ABSOLUTE_HOURS", 12)
+SESSION_COOKIE_AGE = MSOKO_SESSION_ABSOLUTE_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Optional second factor (TOTP, django-otp): a user turns it on in her profile; roles listed
+# here (comma-separated Role values, e.g. "municipal_specialist,regional_analyst") must.
+MSOKO_OTP_REQUIRED_ROLES = [
+    r.strip() for r in os.environ.get("MSOKO_OTP_REQUIRED_ROLES", "").split(",") if r.strip()
+]
+OTP_TOTP_ISSUER = "МСОКО"
+
+# The Django admin's address (technical administrators only): change it to hide it from scans.
+MSOKO_ADMIN_PATH = os.environ.get("MSOKO_ADMIN_PATH", "admin/").strip("/") + "/"
+
+# Content Security Policy: scripts only from the application's own static files (no inline
+# script, no eval); styles also inline because ECharts draws tooltips with style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
 }

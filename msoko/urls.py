@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,7 +9,8 @@ admin.site.site_title = "msoko"
 admin.site.index_title = "Справочники и данные"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # The technical administrator's Django admin, at an address of the installation's choice.
+    path(settings.MSOKO_ADMIN_PATH, admin.site.urls),
     path("intake/", include("msoko.intake.urls")),
     path("collect/", include("msoko.collect.urls")),
     path("indicators/", include("msoko.indicators.urls")),
@@ -16,5 +18,6 @@ urlpatterns = [
     path("cycle/", include("msoko.cycle.urls")),
     path("administration/", include("msoko.administration.urls")),
     path("account/password/", access_views.password_change, name="password_change"),
+    path("account/security/", access_views.account_security, name="account_security"),
     path("", include("msoko.web.urls")),
 ]

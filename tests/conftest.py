@@ -33,6 +33,27 @@ def pytest_configure(config: Any) -> None:
     from django.conf import settings
 
     settings.MSOKO_REFERENCE_ON_MIGRATE = False
+    _login_with_a_request()
+
+
+def _login_with_a_request() -> None:
+    """django-axes stays on in every test (its backend is first in AUTHENTICATION_BACKENDS), and
+    it needs the request of a login to know the address. The browser and the login page pass
+    it; ``Client.login(...)`` does not, so here it passes a POST to the login page from
+    127.0.0.1 unless the test gives its own ``request=`` (docs/adr/XXXX-h1-login-lockout.md)."""
+    from django.test import Client, RequestFactory
+
+    original = Client.login
+    if getattr(original, "_msoko_with_request", False):
+        return
+
+    def login(self: Any, **credentials: Any) -> bool:
+        if "request" not in credentials:
+            credentials["request"] = RequestFactory().post("/login/", REMOTE_ADDR="127.0.0.1")
+        return bool(original(self, **credentials))
+
+    login._msoko_with_request = True  # type: ignore[attr-defined]
+    Client.login = login  # type: ignore[method-assign]
 
 
 @dataclass

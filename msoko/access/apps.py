@@ -6,6 +6,7 @@ class AccessConfig(AppConfig):
     verbose_name = "Доступ и аудит"
 
     def ready(self) -> None:
-        from msoko.access import audit
+        from msoko.access import audit, views
 
         audit.connect_signals()
+        views.connect_signals()

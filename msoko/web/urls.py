@@ -1,18 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from msoko.access import views as access_views
 from msoko.web import api, exports, first_run, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("first-run/", first_run.first_run, name="first_run"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", access_views.LoginView.as_view(), name="login"),
+    path("login/code/", access_views.login_otp, name="login_otp"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path(

@@ -1,4 +1,5 @@
-/* МСОКО: charts from JSON options (no inline scripts) and htmx glue. */
+/* МСОКО: charts from JSON options, htmx glue, and the small behaviours templates ask for with
+   data- attributes (the Content Security Policy allows no inline script or onclick=). */
 (function () {
   "use strict";
 
@@ -12,6 +13,7 @@
   }
 
   function initCharts(root) {
+    sizeCharts(root);
     if (!window.echarts || !root || !root.querySelectorAll) { return; }
     root.querySelectorAll("[data-chart]").forEach(function (el) {
       var source = document.getElementById(el.getAttribute("data-chart"));
@@ -40,6 +42,25 @@
     document.querySelectorAll("[data-chart-ready]").forEach(function (el) {
       var chart = window.echarts.getInstanceByDom(el);
       if (chart) { chart.resize(); }
+    });
+  }
+
+  // <select data-autosubmit>: choosing a value submits its form (year pickers).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.matches && el.matches("[data-autosubmit]") && el.form) { el.form.submit(); }
+  });
+  // <form data-confirm="Вопрос?">: asks before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  }, true);
+  // A chart's height comes from data-height (no style attribute in the page).
+  function sizeCharts(root) {
+    if (!root || !root.querySelectorAll) { return; }
+    root.querySelectorAll("[data-height]").forEach(function (el) {
+      el.style.height = el.getAttribute("data-height");
     });
   }
 
