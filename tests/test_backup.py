@@ -424,3 +424,30 @@ def test_a_backup_during_imports_is_consistent(
             assert (target.data_dir / "facts" / rel).is_file(), rel
         for rel in value_files:
             assert (target.data_dir / "indicators" / rel).is_file(), rel
+
+
+def test_a_member_name_leaving_its_folder_is_refused(tmp_path: Path) -> None:
+    """A crafted archive whose manifest and member name point outside the data folder
+    (``facts/../../…``) is refused before anything is written (no path traversal)."""
+    import io
+
+    payload = b"not a parquet file"
+    name = "facts/../../escaped.txt"
+    manifest = {
+        "format": "msoko-backup", "format_version": 1, "msoko_version": "x", "created_at": "x",
+        "engine": "sqlite", "database": "database/msoko.sqlite3",
+        "counts": {"fact_files": 1, "value_files": 0, "tables": {}},
+        "members": {name: {"sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload)}},
+    }
+    archive = tmp_path / "crafted.tar"
+    with tarfile.open(archive, "w") as tar:
+        for member, data in (("manifest.json", json.dumps(manifest).encode()), (name, payload)):
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    target = Installation(tmp_path / "a" / "b" / "data", None)
+    done = target.run("restore", str(archive), check=False)
+    assert done.returncode != 0
+    assert f"Недопустимое имя файла в архиве: «{name}»" in done.stderr, done.stderr
+    assert not (tmp_path / "a" / "escaped.txt").exists()
+    assert not (target.data_dir / "facts").exists()
