@@ -37,6 +37,7 @@ ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
 class Installation:
     data_dir: Path
     database_url: str | None
+    extra: dict[str, str] | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -46,7 +47,7 @@ class Installation:
         env["MSOKO_QUEUE_FILE"] = str(self.data_dir / "queue.sqlite3")
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
-        return env
+        return env | (self.extra or {})
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(  # noqa: S603
@@ -451,3 +452,12 @@ def test_a_member_name_leaving_its_folder_is_refused(tmp_path: Path) -> None:
     assert f"Недопустимое имя файла в архиве: «{name}»" in done.stderr, done.stderr
     assert not (tmp_path / "a" / "escaped.txt").exists()
     assert not (target.data_dir / "facts").exists()
+
+
+def test_restore_warns_when_the_environment_sets_another_pseudonym_key(demo_of: Any, tmp_path: Path) -> None:
+    demo = demo_of("sqlite")
+    target = Installation(tmp_path / "t", None, {"MSOKO_PSEUDONYM_KEY": "another-key-of-the-environment"})
+    done = target.run("restore", str(demo.backup))
+    assert "MSOKO_PSEUDONYM_KEY задаёт другой ключ псевдонимов" in done.stderr, done.stderr
+    # the backup's key is kept in the data folder all the same
+    assert key_of(target) == key_of(demo.source)
