@@ -602,11 +602,12 @@ def export_title(roadmap: Any) -> str:
 
 
 def export_xlsx(roadmap: Any) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from msoko.exports_safe import SafeWorkbook
+
     columns = export_columns(roadmap)
-    book = Workbook()
+    book = SafeWorkbook()
     sheet = book.active
     assert sheet is not None  # noqa: S101 - a new workbook has a sheet
     sheet.title = "Дорожная карта"
@@ -638,9 +639,7 @@ def export_xlsx(roadmap: Any) -> bytes:
 
         letter = get_column_letter(j)
         sheet.column_dimensions[letter].width = widths.get(column["field"], 24)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.to_bytes()
 
 
 def export_docx(roadmap: Any) -> bytes:
