@@ -528,6 +528,7 @@ def import_roadmap(
     approved_by: str = "",
     today: datetime.date | None = None,
     audit: bool = True,
+    source_name: str = "",
 ) -> ImportOutcome:
     """Check a roadmap file and, when it has no errors, create the roadmap and its measures
     in one transaction. Returns the outcome with every problem found.
@@ -588,7 +589,7 @@ def import_roadmap(
             year_to=span[1],
             academic=is_academic,
             columns=parsed.columns,
-            source_file=Path(str(path)).name if path else parsed.source,
+            source_file=(source_name or (Path(str(path)).name if path else parsed.source))[:500],
             source_sha256=digest,
             created_by=user if getattr(user, "pk", None) else None,
         )
