@@ -273,3 +273,39 @@ def test_the_migration_chains_existing_rows(world: Any) -> None:
     total = AuditLog.objects.count()
     assert total > 5  # the world's own rows, written chained, are re-chained too
     assert verify_output().startswith(f"OK: цепочка журнала аудита цела, записей: {total}.")
+
+
+@pytest.mark.skipif(bool(__import__("os").environ.get("DATABASE_URL")),
+                    reason="a real msoko process on its own SQLite data folder: the SQLite pass")
+def test_msoko_audit_verify_as_a_real_process(tmp_path: Any) -> None:
+    """``msoko`` in a subprocess: a row written by a command names the OS user; verify says
+    OK (exit 0); a row edited in the database file makes it exit 1 naming that row."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "MSOKO_USER")}
+    env.update(MSOKO_DATA_DIR=str(tmp_path), MSOKO_QUEUE_FILE=str(tmp_path / "queue.sqlite3"))
+
+    def msoko(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "msoko", *args], env=env, cwd=root,
+                              capture_output=True, text=True, timeout=600)
+
+    assert msoko("migrate", "--noinput").returncode == 0
+    write = msoko("shell", "-c", "from msoko.access.audit import record\nfor k in range(3): record('bulk', model='demo', object_id=k)")
+    assert write.returncode == 0, write.stderr
+    ok = msoko("audit", "verify")
+    assert ok.returncode == 0 and "OK: цепочка журнала аудита цела" in ok.stdout, ok.stderr
+    db = sqlite3.connect(tmp_path / "msoko.sqlite3")
+    labels = db.execute("SELECT id, actor_label FROM access_auditlog WHERE model = 'demo' ORDER BY id").fetchall()
+    assert [label for _, label in labels] == [f"ОС: {getpass.getuser()}"] * 3
+    target = labels[1][0]
+    db.execute("UPDATE access_auditlog SET object_id = '99' WHERE id = ?", [target])
+    db.commit()
+    db.close()
+    bad = msoko("audit", "verify")
+    assert bad.returncode == 1
+    assert f"нарушена на записи № {target} от" in bad.stderr and "содержимое записи" in bad.stderr
