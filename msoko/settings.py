@@ -204,6 +204,9 @@ FACT_STORE_DIR = DATA_DIR / "facts"
 INDICATOR_STORE_DIR = DATA_DIR / "indicators"
 # Groups smaller than this are never shown in public output (152-ФЗ).
 MSOKO_MIN_PUBLIC_GROUP = int(os.environ.get("MSOKO_MIN_PUBLIC_GROUP", "10"))
+# How many reverse proxies in front of msoko append the client to X-Forwarded-For: 0 — none
+# (the audit log records REMOTE_ADDR and ignores the header, which a client can forge).
+MSOKO_TRUSTED_PROXIES = int(os.environ.get("MSOKO_TRUSTED_PROXIES", "0"))
 
 # Background jobs: huey over a SQLite file, no queue server needed (docs/adr/0008).
 HUEY = {

@@ -184,7 +184,9 @@ def test_export_reads_back_the_same(world: Any, tmp_path: Path, fmt: str) -> Non
     data = export_xlsx(first) if fmt == "xlsx" else export_docx(first)
     out = tmp_path / f"export.{fmt}"
     out.write_bytes(data)
-    again = import_roadmap(out, territory=world.municipality)
+    # into the neighbouring municipality: in the same one the export (now with the report in
+    # its marks) would be refused as a changed copy of the same roadmap (see below)
+    again = import_roadmap(out, territory=world.other_municipality)
     assert again.ok, again.messages()
     second = again.roadmap
     assert (second.year_from, second.year_to) == (2022, 2024)
@@ -270,3 +272,97 @@ def test_msoko_import_roadmap_command(world: Any, tmp_path: Path) -> None:
     assert "Файл не загружен" in str(exc.value)
     assert "файл «empty.docx»: не найдена таблица со строкой заголовков" in err.getvalue()
     assert Roadmap.objects.count() == 1
+
+
+# --- the same roadmap twice (issue 13, item 10) -----------------------------------------------
+
+
+def changed_copy(source: Path, target: Path) -> Path:
+    """The same table with one measure's text changed (a new edition of the roadmap)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(source)
+    sheet = book.active
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value == "1.1.":
+                sheet.cell(cell.row, cell.column + 1).value = "Изменённое мероприятие"
+                book.save(target)
+                return target
+    raise AssertionError("no measure 1.1.")
+
+
+def test_the_same_file_twice_on_the_command_line(world: Any, tmp_path: Path) -> None:
+    from msoko.access.models import AuditLog
+    from msoko.cycle.models import Measure, Roadmap
+
+    path = write_xlsx(tmp_path / "sampur.xlsx", "sampur")
+    call_command("import", "roadmap", str(path), territory="M1", stdout=io.StringIO(), stderr=io.StringIO())
+    roadmap = Roadmap.objects.get()
+    assert roadmap.measures.count() == 54 and len(roadmap.source_sha256) == 64
+    out = io.StringIO()
+    call_command("import", "roadmap", str(path), territory="M1", stdout=out, stderr=io.StringIO())
+    assert f"Эта дорожная карта уже загружена: № {roadmap.pk} «{roadmap.title}»" in out.getvalue()
+    assert "ничего не изменила" in out.getvalue()
+    assert Roadmap.objects.count() == 1 and Measure.objects.count() == 54
+    assert AuditLog.objects.filter(action="import", model="cycle.Roadmap").count() == 1
+    # the same file for another municipality is that municipality's own roadmap
+    call_command("import", "roadmap", str(path), territory="M2", stdout=io.StringIO(), stderr=io.StringIO())
+    assert Roadmap.objects.count() == 2
+
+
+def test_the_same_table_in_another_file_is_already_loaded(world: Any, tmp_path: Path) -> None:
+    from msoko.cycle.models import Roadmap
+    from msoko.cycle.roadmap_io import import_roadmap
+
+    first = import_roadmap(write_xlsx(tmp_path / "g.xlsx", "goryachy"), territory=world.municipality)
+    again = import_roadmap(write_docx(tmp_path / "g.docx", "goryachy"), territory=world.municipality)
+    assert again.already and again.roadmap == first.roadmap and again.measures == 0
+    assert Roadmap.objects.count() == 1
+
+
+def test_a_changed_file_for_the_same_roadmap_is_refused(world: Any, tmp_path: Path) -> None:
+    from msoko.cycle.models import Measure, Roadmap
+
+    path = write_xlsx(tmp_path / "sampur.xlsx", "sampur")
+    call_command("import", "roadmap", str(path), territory="M1", stdout=io.StringIO(), stderr=io.StringIO())
+    roadmap = Roadmap.objects.get()
+    before = list(Measure.objects.order_by("pk").values_list("pk", "content"))
+    err = io.StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command("import", "roadmap", str(changed_copy(path, tmp_path / "sampur-2.xlsx")), territory="M1",
+                     stdout=io.StringIO(), stderr=err)
+    assert "Файл не загружен" in str(exc.value)
+    assert f"уже есть дорожная карта № {roadmap.pk} «{roadmap.title}»" in err.getvalue()
+    assert "из файла «sampur.xlsx»" in err.getvalue() and "этот файл от неё отличается" in err.getvalue()
+    assert list(Measure.objects.order_by("pk").values_list("pk", "content")) == before
+    # as a new edition under another title it loads
+    call_command("import", "roadmap", str(tmp_path / "sampur-2.xlsx"), territory="M1", title="Редакция 2",
+                 stdout=io.StringIO(), stderr=io.StringIO())
+    assert Roadmap.objects.count() == 2
+    assert Roadmap.objects.get(title="Редакция 2").measures.filter(content="Изменённое мероприятие").count() == 1
+
+
+def test_the_same_file_twice_in_the_web(world: Any, tmp_path: Path) -> None:
+    from msoko.cycle.models import Measure, Roadmap
+    from tests.conftest import client_for
+
+    bob = client_for(world.bob)
+    path = write_xlsx(tmp_path / "sampur.xlsx", "sampur")
+
+    def post(p: Path) -> Any:
+        with open(p, "rb") as fh:
+            return bob.post("/cycle/roadmaps/import/", {"file": fh, "territory": world.municipality.pk}, follow=True)
+
+    post(path)
+    roadmap = Roadmap.objects.get()
+    assert roadmap.source_file == "sampur.xlsx"
+    page = post(path)
+    assert page.redirect_chain[-1][0] == f"/cycle/roadmaps/{roadmap.pk}/"
+    assert f"уже загружена: № {roadmap.pk} «{roadmap.title}»" in page.content.decode()
+    assert Roadmap.objects.count() == 1 and Measure.objects.count() == 54
+    page = post(changed_copy(path, tmp_path / "new.xlsx"))
+    body = page.content.decode()
+    assert page.redirect_chain == [] and "Файл не загружен" in body
+    assert f"уже есть дорожная карта № {roadmap.pk}" in body and "из файла «sampur.xlsx»" in body
+    assert Roadmap.objects.count() == 1 and Measure.objects.count() == 54

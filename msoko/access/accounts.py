@@ -12,7 +12,6 @@ through ``issue_school_accounts``, which checks the generating user's scope with
 
 from __future__ import annotations
 
-import io
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -199,10 +198,11 @@ def issue_school_accounts(
 
 def accounts_xlsx(issued: Iterable[IssuedAccount]) -> bytes:
     """The sheet handed to the person who generated the accounts: one row per account."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    wb = Workbook()
+    from msoko.exports_safe import SafeWorkbook
+
+    wb = SafeWorkbook()
     wb.remove(wb.worksheets[0])
     ws = wb.create_sheet("Учётные записи")
     ws.append(list(XLSX_HEADERS))
@@ -216,6 +216,4 @@ def accounts_xlsx(issued: Iterable[IssuedAccount]) -> bytes:
     for column, width in zip("ABCD", (18, 60, 20, 20), strict=True):
         ws.column_dimensions[column].width = width
     ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return wb.to_bytes()

@@ -43,7 +43,7 @@ class ReadOnlyAdminMixin:
 class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the audit log is never edited."""
 
-    list_display = ["at", "actor_label", "action", "model", "object_id", "object_repr"]
+    list_display = ["at", "actor_label", "action", "model", "object_id", "object_repr", "ip_address"]
     list_filter = ["action", "model"]
-    search_fields = ["actor_label", "object_repr", "object_id"]
+    search_fields = ["actor_label", "object_repr", "object_id", "ip_address"]
     date_hierarchy = "at"

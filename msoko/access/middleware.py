@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from msoko.access.audit import acting_as
+from msoko.access.audit import acting_as, request_context
 
 
 class AuditActorMiddleware:
@@ -24,7 +24,7 @@ class AuditActorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
-        with acting_as(actor, label="" if actor else "аноним"):
+        with acting_as(actor, label="" if actor else "аноним"), request_context(request):
             return self.get_response(request)
 
 

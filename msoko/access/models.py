@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -67,7 +68,14 @@ class User(AbstractUser):
 
 
 class AuditLog(models.Model):
-    """One row per change: who, when, what. Written by ``msoko.access.audit``, never edited."""
+    """One row per change: who, when, what, from where. Written by ``msoko.access.audit``,
+    never edited.
+
+    Tamper-evident: ``row_hash`` is the SHA-256 of ``prev_hash`` and the row's canonical form
+    (``audit.canonical``); ``prev_hash`` is the previous row's ``row_hash`` (rows in id
+    order). ``msoko audit verify`` recomputes the chain and names the first broken link.
+    The ``actor`` link is a convenience (it empties when a user is deleted); the hashed
+    identity is ``actor_label``."""
 
     class Action(models.TextChoices):
         CREATE = "create", "Создание"
@@ -81,8 +89,10 @@ class AuditLog(models.Model):
         IMPORT = "import", "Загрузка пакета данных"
         ROLLBACK = "rollback", "Отмена пакета загрузки"
         REFUSED = "refused", "Отказ: действие сверх полномочий"
+        READ = "read", "Чтение данных обучающихся"
 
-    at = models.DateTimeField("когда", auto_now_add=True, db_index=True)
+    # set in Python before hashing (``audit.record``), not by the database
+    at = models.DateTimeField("когда", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="кто",
@@ -97,6 +107,10 @@ class AuditLog(models.Model):
     object_id = models.CharField("идентификатор", max_length=64, blank=True)
     object_repr = models.CharField("представление", max_length=500, blank=True)
     changes = models.JSONField("что изменилось", default=dict, blank=True)
+    ip_address = models.CharField("IP-адрес", max_length=45, blank=True)
+    user_agent = models.CharField("браузер (User-Agent)", max_length=500, blank=True)
+    prev_hash = models.CharField("хэш предыдущей записи", max_length=64, blank=True)
+    row_hash = models.CharField("хэш записи", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "запись журнала аудита"

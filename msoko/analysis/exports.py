@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -21,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from msoko.access import audit
 from msoko.analysis import engine
 from msoko.analysis.views import _report, current_user
+from msoko.exports_safe import SafeWorkbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -94,7 +94,7 @@ def findings_xlsx(request: HttpRequest) -> HttpResponse:
     _territory, report, error = _report(request)
     if report is None:
         return _error(error)
-    wb = Workbook()
+    wb = SafeWorkbook()
     ws = cast(Worksheet, wb.active)
     ws.title = "Находки"
     _sheet(
@@ -157,12 +157,11 @@ def findings_xlsx(request: HttpRequest) -> HttpResponse:
             ]
         )
     _widths(ws3)
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    content = wb.to_bytes()
     _audit(user, "xlsx", report)
     name = f"analysis-{report['territory']['code']}-{report['year']}.xlsx"
     return HttpResponse(
-        buffer.getvalue(),
+        content,
         content_type=XLSX,
         headers={"Content-Disposition": content_disposition_header(True, name)},
     )

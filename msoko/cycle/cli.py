@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from msoko.cycle.roadmap_io import import_roadmap, parse_file
+from msoko.cycle.roadmap_io import already_loaded_message, import_roadmap, parse_file
 
 USAGE = (
     "msoko import roadmap ФАЙЛ.xlsx|docx [--territory КОД] [--years 2022-2024] "
@@ -60,6 +60,13 @@ def run(args: list[str], opts: dict[str, Any], *, user: Any, out: Any, err: Any)
         args[0], parsed=parsed, territory=territory, user=user,
         title=opts.get("title") or None, years=_years(opts.get("years")),
     )
+    if outcome.already:
+        out.write(already_loaded_message(outcome.roadmap))
+        return
+    if not outcome.ok:
+        for p in outcome.parsed.errors:
+            err.write(str(p))
+        raise CommandError(f"Файл не загружен: ошибок {len(outcome.parsed.errors)}.", returncode=2)
     for p in outcome.parsed.warnings:
         out.write(str(p))
     roadmap = outcome.roadmap

@@ -142,6 +142,10 @@ class Roadmap(models.Model):
         help_text="Поля и заголовки столбцов в порядке исходной таблицы (для выгрузки в том же виде)",
     )
     source_file = models.CharField("файл", max_length=500, blank=True)
+    source_sha256 = models.CharField(
+        "контрольная сумма файла", max_length=64, blank=True, db_index=True,
+        help_text="SHA-256 загруженного файла: тот же файл второй раз не создаёт вторую карту",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="создал", null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",

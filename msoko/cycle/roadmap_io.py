@@ -429,6 +429,8 @@ class ImportOutcome:
     roadmap: Any = None
     measures: int = 0
     unrecognised_deadlines: int = 0
+    #: the file (or the same table) was loaded before: ``roadmap`` is that roadmap, unchanged
+    already: bool = False
 
     @property
     def ok(self) -> bool:
@@ -449,6 +451,70 @@ def match_direction(text: str, directions: Sequence[Any]) -> Any:
     return None
 
 
+MEASURE_FIELDS = ("number", "section", "content", "deadline_text", "responsible", "participants",
+                  "report_document", "expected_result", "execution_mark", "implementation")
+
+
+def _parsed_rows(parsed: ParsedRoadmap) -> list[tuple[str, ...]]:
+    """The measures of a file as they would be stored (``MEASURE_FIELDS``), in order."""
+    rows: list[tuple[str, ...]] = []
+    for m in parsed.measures:
+        v = m.values
+        rows.append((v.get("number", ""), m.section[:1000], v["content"], v.get("deadline", ""),
+                     v.get("responsible", ""), v.get("participants", ""), v.get("report_document", ""),
+                     v.get("expected_result", ""), v.get("execution_mark", ""), v.get("implementation", "")))
+    return rows
+
+
+def file_sha256(path: str | Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _loaded_before(
+    *, territory: Any, organisation: Any, digest: str, title: str, span: tuple[int, int],
+    parsed: ParsedRoadmap,
+) -> tuple[Any, bool]:
+    """The roadmap this import would duplicate, and whether it holds the same table.
+
+    Identity (ADR «h5-roadmap-identity»): the same file (its SHA-256) for the same
+    territory and organisation; or the same title and period there. A roadmap found by
+    title whose measures differ from the file's is a conflict (``False``)."""
+    from msoko.cycle.models import Roadmap
+
+    mine = Roadmap.objects.filter(territory=territory, organisation=organisation, kind=Roadmap.Kind.ROADMAP)
+    if digest:
+        same_file = mine.filter(source_sha256=digest).order_by("pk").first()
+        if same_file is not None:
+            return same_file, True
+    same_name = mine.filter(title=title, year_from=span[0], year_to=span[1]).order_by("pk").first()
+    if same_name is None:
+        return None, False
+    stored = [tuple(str(x) for x in row)
+              for row in same_name.measures.order_by("order", "pk").values_list(*MEASURE_FIELDS)]
+    return same_name, stored == _parsed_rows(parsed)
+
+
+def already_loaded_message(roadmap: Any) -> str:
+    return (f"Эта дорожная карта уже загружена: № {roadmap.pk} «{roadmap.title}» "
+            f"({roadmap.period_label}, {roadmap.territory.name}), {roadmap.created_at:%d.%m.%Y}. "
+            "Повторная загрузка ничего не изменила.")
+
+
+def _conflict_message(roadmap: Any) -> str:
+    source = f" из файла «{roadmap.source_file}»" if roadmap.source_file else ""
+    return (f"в msoko уже есть дорожная карта № {roadmap.pk} «{roadmap.title}» ({roadmap.period_label}, "
+            f"{roadmap.territory.name}), загруженная {roadmap.created_at:%d.%m.%Y}{source}, и этот файл "
+            "от неё отличается. Файл не загружен: правьте мероприятия на странице дорожной карты или, "
+            "если это новая редакция, загрузите её под другим названием (поле «Название», "
+            "в командной строке --title).")
+
+
 def import_roadmap(
     path: str | Path | None = None,
     *,
@@ -462,12 +528,18 @@ def import_roadmap(
     approved_by: str = "",
     today: datetime.date | None = None,
     audit: bool = True,
+    source_name: str = "",
 ) -> ImportOutcome:
     """Check a roadmap file and, when it has no errors, create the roadmap and its measures
-    in one transaction. Returns the outcome with every problem found."""
+    in one transaction. Returns the outcome with every problem found.
+
+    A file loaded before (same SHA-256, or the same title and period with the same
+    measures) creates nothing: the outcome is ``already`` with that roadmap. A different
+    table under the title and period of an existing roadmap is refused with a problem."""
     from msoko.access.audit import record
     from msoko.cycle.directions import ensure_directions
     from msoko.cycle.models import Measure, Roadmap
+    from msoko.registry.models import Territory
 
     if parsed is None:
         if path is None:
@@ -494,17 +566,31 @@ def import_roadmap(
             )
     directions = ensure_directions()
     by_section = {s: match_direction(s, directions) for s in {m.section for m in parsed.measures}}
+    name = (title or parsed.title or Path(str(path or "")).stem or "Дорожная карта")[:1000]
+    digest = file_sha256(path) if path is not None and Path(str(path)).is_file() else ""
     with transaction.atomic():
+        # one import per territory at a time (PostgreSQL), so two uploads of one file cannot
+        # both find nothing and both create a roadmap; SQLite serialises writers anyway
+        Territory.objects.select_for_update().filter(pk=territory.pk).first()
+        existing, same = _loaded_before(territory=territory, organisation=organisation, digest=digest,
+                                        title=name, span=span, parsed=parsed)
+        if existing is not None:
+            if same:
+                outcome.roadmap, outcome.already = existing, True
+            else:
+                parsed.problems.append(Problem(parsed.source, _conflict_message(existing)))
+            return outcome
         roadmap = Roadmap.objects.create(
             territory=territory,
             organisation=organisation,
-            title=(title or parsed.title or Path(str(path or "")).stem or "Дорожная карта")[:1000],
+            title=name,
             approved_by=approved_by,
             year_from=span[0],
             year_to=span[1],
             academic=is_academic,
             columns=parsed.columns,
-            source_file=Path(str(path)).name if path else parsed.source,
+            source_file=(source_name or (Path(str(path)).name if path else parsed.source))[:500],
+            source_sha256=digest,
             created_by=user if getattr(user, "pk", None) else None,
         )
         Measure.objects.bulk_create(
@@ -602,11 +688,12 @@ def export_title(roadmap: Any) -> str:
 
 
 def export_xlsx(roadmap: Any) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from msoko.exports_safe import SafeWorkbook
+
     columns = export_columns(roadmap)
-    book = Workbook()
+    book = SafeWorkbook()
     sheet = book.active
     assert sheet is not None  # noqa: S101 - a new workbook has a sheet
     sheet.title = "Дорожная карта"
@@ -638,9 +725,7 @@ def export_xlsx(roadmap: Any) -> bytes:
 
         letter = get_column_letter(j)
         sheet.column_dimensions[letter].width = widths.get(column["field"], 24)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.to_bytes()
 
 
 def export_docx(roadmap: Any) -> bytes:

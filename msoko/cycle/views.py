@@ -272,7 +272,11 @@ def roadmap_import(request: HttpRequest) -> HttpResponse:
                 title=form.cleaned_data.get("title") or None,
                 years=years,
                 approved_by=form.cleaned_data.get("approved_by") or "",
+                source_name=upload.name,
             )
+        if outcome.already:
+            messages.info(request, roadmap_io.already_loaded_message(outcome.roadmap))
+            return redirect("cycle:roadmap", pk=outcome.roadmap.pk)
         if outcome.ok:
             messages.success(request, f"Загружено мероприятий: {outcome.measures}.")
             for w in outcome.parsed.warnings[:20]:

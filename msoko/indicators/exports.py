@@ -19,12 +19,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from msoko.access import audit, policy
+from msoko.exports_safe import SafeWorkbook
 from msoko.facts.store import OrgScope
 from msoko.indicators import api
 from msoko.indicators.forms import YearForm
@@ -241,7 +241,7 @@ def docx_cells(line: dict[str, Any], *, territory: bool = False) -> list[str]:
 
 
 def write_xlsx(table: Table, user: Any) -> bytes:
-    wb = Workbook()
+    wb = SafeWorkbook()
     ws = cast(Worksheet, wb.active)
     ws.title = "Показатели"
     columns = table.columns
@@ -291,9 +291,7 @@ def write_xlsx(table: Table, user: Any) -> bytes:
             ws.cell(row=row, column=4).number_format = change_format
             if table.territory:
                 ws.cell(row=row, column=6).number_format = change_format
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return wb.to_bytes()
 
 
 @require_GET

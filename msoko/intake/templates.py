@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from msoko.exports_safe import SafeWorkbook
 from msoko.intake.kinds import KINDS, Field, Kind
 
 TYPE_NAMES = {
@@ -28,7 +28,7 @@ def template_fields(kind: Kind) -> list[Field]:
 
 def write_template(kind_code: str, out: str | Path) -> Path:
     kind = KINDS[kind_code]
-    wb = Workbook()
+    wb = SafeWorkbook()
     ws = wb.active
     if ws is None:  # pragma: no cover - a new workbook always has a sheet
         ws = wb.create_sheet()

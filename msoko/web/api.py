@@ -6,6 +6,10 @@ permission policy like every page.
 * ``GET /api/v1/organisations/<id>/`` — one of them;
 * ``GET /api/v1/organisations/<id>/results/`` — its results summary (``?year=`` narrows it).
 
+No endpoint returns a student's row; the results summary is derived from students'
+results, so each successful read of it is logged (action ``read``, with the query) by
+``audit.audited_read`` — the decorator every future endpoint of student data must carry.
+
 Not signed in → 401 with a JSON body (never a redirect to the login page). An organisation
 the user may not see is a 404, exactly as one that does not exist.
 """
@@ -20,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
 from msoko.access import policy
+from msoko.access.audit import audited_read
 from msoko.facts import summary
 from msoko.registry.models import Organisation
 from msoko.web import results
@@ -110,6 +115,7 @@ def result_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @api_view
+@audited_read("registry.Organisation", "API: результаты организации (сводка по обучающимся)")
 def organisation_results(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     org = policy.get_organisation_for_user(user, pk)

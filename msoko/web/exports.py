@@ -6,7 +6,6 @@ Both go through the permission policy, as the pages do, and each writes an audit
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -15,12 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from msoko.access import audit, policy
+from msoko.exports_safe import SafeWorkbook
 from msoko.facts import summary
 from msoko.web import results
 from msoko.web.forms import OrganisationFilterForm
@@ -109,11 +108,9 @@ def _widths(ws: Worksheet, header_row: int) -> None:
         ws.column_dimensions[get_column_letter(col)].width = min(max(10, longest + 2), 60)
 
 
-def _response(wb: Workbook, filename: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    wb.save(buffer)
+def _response(wb: SafeWorkbook, filename: str) -> HttpResponse:
     return HttpResponse(
-        buffer.getvalue(),
+        wb.to_bytes(),
         content_type=XLSX,
         headers={"Content-Disposition": content_disposition_header(True, filename)},
     )
@@ -131,7 +128,7 @@ def organisation_list_xlsx(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     form = OrganisationFilterForm(request.GET, user=user)
     orgs = form.organisations()
-    wb = Workbook()
+    wb = SafeWorkbook()
     ws = cast(Worksheet, wb.active)
     ws.title = "Организации"
     header_row = _sheet_header(
@@ -213,7 +210,7 @@ def organisation_results_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     org = policy.get_organisation_for_user(user, pk)
     rows = results.label_rows(summary.results_summary(results.organisation_scope(user, org)))
-    wb = Workbook()
+    wb = SafeWorkbook()
     ws = cast(Worksheet, wb.active)
     ws.title = "Результаты"
     header_row = _sheet_header(

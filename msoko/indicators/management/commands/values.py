@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from msoko.exports_safe import csv_text
 from msoko.indicators.models import Catalog, IndicatorDefinition, ValueFile
 
 COLUMNS = [
@@ -49,7 +50,9 @@ HELP = (
     "скрытие малых групп, изменение к прошлому году — по всем школам и по школам, "
     "участвовавшим в оба года). Формат для программ: CSV — UTF-8, разделитель «,», "
     "десятичная точка, первая строка — имена столбцов; json — массив объектов; jsonl — "
-    "по объекту JSON в строке. Пустое поле (null) — значения нет или оно скрыто. "
+    "по объекту JSON в строке. Пустое поле (null) — значения нет или оно скрыто. В CSV текст, "
+    "начинающийся с =, +, -, @, табуляции или возврата каретки, предваряется апострофом (защита "
+    "от формул в таблицах). "
     "Столбцы: " + ", ".join(COLUMNS) + "."
 )
 
@@ -233,6 +236,8 @@ def _lines(rows: Iterable[dict[str, Any]], defs: list[IndicatorDefinition]) -> l
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return csv_text(value)  # a name like «=cmd|…» must not run in a spreadsheet
     if value is None:
         return ""
     if isinstance(value, bool):
