@@ -160,7 +160,7 @@ def test_a_checked_file_never_loaded_is_swept_after_its_time(world: Any, queue: 
     assert uploads.sweep_stale_uploads() == 0  # fresh: kept
     hours = uploads.ttl_hours()
     assert hours == 24
-    old = time.time() - (hours * 3600 + 60)
+    old = time.time() - (hours * 3600 + 60)  # a date, not a duration
     os.utime(path.parent, (old, old))
     assert uploads.sweep_stale_uploads() == 1
     assert _stored() == []
@@ -192,7 +192,7 @@ def test_sweep_leaves_a_file_in_use_and_nothing_outside_uploads(tmp_path: Path) 
     stale = uploads.upload_root() / "abc"
     stale.mkdir(parents=True)
     (stale / "f.csv").write_bytes(b"x")
-    old = time.time() - 25 * 3600
+    old = time.time() - 25 * 3600  # a date, not a duration
     os.utime(stale, (old, old))
     uploads.touch(stale / "f.csv")  # a job started on it just now
     assert uploads.sweep_stale_uploads() == 0 and (stale / "f.csv").exists()
