@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.upload, name="upload"),
     path("jobs/<int:pk>/", views.job, name="job"),
     path("jobs/<int:pk>/commit/", views.commit, name="commit"),
+    path("jobs/<int:pk>/retry/", views.retry, name="retry"),
     path("mappings/", views.mappings, name="mappings"),
     path("batches/", views.batches, name="batches"),
     path("batches/<int:pk>/rollback/", views.rollback, name="rollback"),
