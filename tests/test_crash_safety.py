@@ -165,3 +165,84 @@ def test_killed_during_a_job_marked_at_start_and_retried(
         server.send_signal(signal.SIGTERM)
         server.wait(60)
     assert site.values() == reference
+
+
+# --- in-process parts -------------------------------------------------------------------
+
+
+def test_worker_names_a_dead_process_dead() -> None:
+    import subprocess
+    import sys
+
+    from msoko.jobs.worker import is_dead, this_worker
+
+    assert is_dead(this_worker()) is False
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    host, pid, start = this_worker().split(":")
+    from msoko.jobs.worker import _start_time
+
+    name = f"{host}:{child.pid}:{_start_time(child.pid)}"
+    assert is_dead(name) is False
+    child.kill()
+    child.wait()
+    assert is_dead(name) is True
+    # the same pid with another start time is another process: this one is «dead»
+    assert is_dead(f"{host}:{pid}:{int(start) + 1}") is True
+    assert is_dead(f"another-host:{pid}:{start}") is None
+
+
+def test_a_sweep_is_skipped_while_a_write_is_in_progress(settings: Any, tmp_path: Path) -> None:
+    from msoko.ops import storelock
+
+    settings.DATA_DIR = tmp_path
+    orphan = tmp_path / "facts" / "t" / "x.parquet"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"not registered")
+    settings.FACT_STORE_DIR = tmp_path / "facts"
+    with storelock.writing():
+        assert storelock.sweep_stores() is None  # a writer holds the lock: nothing swept
+        assert orphan.exists()
+
+
+@pytest.mark.django_db
+def test_sweep_removes_unregistered_files_when_nobody_writes(settings: Any, tmp_path: Path) -> None:
+    from msoko.ops import storelock
+
+    settings.DATA_DIR = tmp_path
+    settings.FACT_STORE_DIR = tmp_path / "facts"
+    orphan = tmp_path / "facts" / "t" / "x.parquet.tmp"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"left by a crash")
+    assert storelock.sweep_stores() == {"facts": 1, "values": 0}
+    assert not orphan.exists()
+
+
+def test_retry_button_repeats_a_failed_import_job(world: Any, tmp_path: Path) -> None:
+    from django.urls import reverse
+
+    from msoko.intake.jobs import HANDLER
+    from msoko.jobs.models import Job
+    from msoko.jobs.queue import INTERRUPTED
+    from tests.conftest import client_for
+
+    upload = tmp_path / "up.csv"
+    upload.write_text("x")
+    failed = Job.objects.create(
+        handler=HANDLER, title="Загрузка файла «up.csv»", created_by=world.bob,
+        params={"path": str(upload), "kind": "gia", "dry_run": True},
+        status=Job.Status.FAILED, message=INTERRUPTED.format(worker="h:1:2"),
+    )
+    bob = client_for(world.bob)
+    page = bob.get(reverse("intake:job", args=[failed.pk]))
+    assert "Повторить" in page.content.decode()
+    # another user's job is not found; a GET does nothing
+    assert client_for(world.charlie).post(reverse("intake:retry", args=[failed.pk])).status_code == 404
+    assert bob.get(reverse("intake:retry", args=[failed.pk])).status_code == 405
+    response = bob.post(reverse("intake:retry", args=[failed.pk]))
+    new = Job.objects.exclude(pk=failed.pk).get()
+    assert response.status_code == 302 and response["Location"] == reverse("intake:job", args=[new.pk])
+    assert new.retry_of == failed and new.params == failed.params and new.created_by == world.bob
+    # a job that did not fail cannot be repeated; nor one whose file is gone
+    assert bob.post(reverse("intake:retry", args=[new.pk])).status_code == 404
+    upload.unlink()
+    assert bob.post(reverse("intake:retry", args=[failed.pk])).status_code == 404
