@@ -51,7 +51,10 @@ def serve(
 
     say = out.write if out is not None else (lambda _s: None)
     # clean up after a crash before answering: a worker started here also redoes dead runs
-    recover(redo=False)
+    try:
+        recover(redo=False)
+    except Exception:  # e.g. a database not migrated yet: serve anyway, msoko doctor tells
+        log.exception("clean-up at start failed")
     server = create_server(application, host=host, port=port, threads=threads)
     consumer = None
     if worker:
