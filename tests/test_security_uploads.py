@@ -188,6 +188,29 @@ def test_a_load_job_whose_file_was_swept_says_so(world: Any, queue: Any) -> None
 
 
 @pytest.mark.django_db
+def test_doctor_reports_and_deletes_a_stale_upload() -> None:
+    """``msoko doctor`` lists a raw upload kept past its time and ``--fix`` deletes it."""
+    from msoko.ops import doctor
+
+    stale = uploads.upload_root() / "old"
+    stale.mkdir(parents=True)
+    (stale / "f.csv").write_bytes(b"surname;birth_date")
+    fresh = uploads.upload_root() / "new"
+    fresh.mkdir()
+    (fresh / "g.csv").write_bytes(b"x")
+    old = time.time() - 25 * 3600  # a date, not a duration
+    os.utime(stale, (old, old))
+
+    [finding] = doctor.stale_uploads(fix=False)
+    assert finding.status == doctor.PROBLEM and finding.detail.startswith("1 ")
+    assert (stale / "f.csv").exists()
+    [fixed] = doctor.stale_uploads(fix=True)
+    assert fixed.status == doctor.FIXED and "удалено: 1" in fixed.detail
+    assert not stale.exists() and (fresh / "g.csv").exists()
+    assert doctor.stale_uploads(fix=False)[0].status == doctor.OK
+
+
+@pytest.mark.django_db
 def test_sweep_leaves_a_file_in_use_and_nothing_outside_uploads(tmp_path: Path) -> None:
     stale = uploads.upload_root() / "abc"
     stale.mkdir(parents=True)

@@ -34,6 +34,8 @@ from django.db import transaction
 
 from msoko.facts.models import FactFile, ImportBatch
 from msoko.facts.schema import TABLES
+from msoko.ops import storelock
+from msoko.ops.crash import crash_point
 
 # rows per Parquet row group: large enough for fast scans, small enough that a read of one
 # school (an incremental recomputation) skips most of a region-wide file
@@ -163,12 +165,15 @@ def open_batch(**fields: Any) -> Iterator[BatchWriter]:
     """
     writer: BatchWriter | None = None
     try:
-        with transaction.atomic():
+        # the store lock, shared, until the batch commits: a sweep in another process must
+        # not take its files for a crash's orphans (msoko.ops.storelock)
+        with storelock.writing(), transaction.atomic():
             batch = ImportBatch.objects.create(**fields)
             writer = BatchWriter(batch)
             yield writer
             batch.rows = writer.rows
             batch.save(update_fields=["rows"])
+            crash_point("facts.before_commit")
     except BaseException:
         if writer is not None:
             for path in writer.paths:
@@ -177,7 +182,10 @@ def open_batch(**fields: Any) -> Iterator[BatchWriter]:
 
 
 def sweep_orphans() -> int:
-    """Delete Parquet files that no batch registers (left by a crash or a rolled-back import)."""
+    """Delete Parquet files that no batch registers (left by a crash or a rolled-back import).
+
+    Call it holding the store lock exclusive (``msoko.ops.storelock.sweep_stores``): the
+    files of a batch being written in another process are not registered before it commits."""
     root = store_root()
     if not root.exists():
         return 0

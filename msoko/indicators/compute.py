@@ -56,6 +56,9 @@ from msoko.indicators.engines import Engine, make_engine
 from msoko.indicators.models import ComputationRun, IndicatorDefinition
 from msoko.indicators.spec import FACT_KINDS, IndicatorSpec, topological
 from msoko.indicators.values import TEXT
+from msoko.jobs.worker import this_worker
+from msoko.ops import storelock
+from msoko.ops.crash import crash_point
 
 DIMS = ("subject", "grade", "task")
 BUCKET_PERCENT = {
@@ -706,6 +709,7 @@ def compute(
     progress: Progress | None = None,
     audit: bool = True,
     changed: Iterable[tuple[str, str]] | None = None,
+    run: ComputationRun | None = None,
 ) -> RunResult:
     """Compute (or, with ``org_ids``, recompute for those organisations) and store values.
 
@@ -717,7 +721,7 @@ def compute(
         result = _compute(
             catalogs=catalogs, years=years, org_ids=org_ids, engine=engine,
             trigger=trigger, user=user, progress=progress,
-            changed=set(changed) if changed is not None else None,
+            changed=set(changed) if changed is not None else None, run=run,
         )
     if audit:
         audit_log.record(
@@ -793,6 +797,7 @@ def _compute(
     user: Any,
     progress: Progress | None,
     changed: set[tuple[str, str]] | None = None,
+    run: ComputationRun | None = None,
 ) -> RunResult:
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -833,15 +838,22 @@ def _compute(
             # in that municipality's part and in its sums —, or a catalog that cannot be
             # recomputed in part): everything
             orgs = None
-    run = ComputationRun.objects.create(
-        engine=eng.name,
-        trigger=trigger,
-        catalogs=sorted(specs_by_catalog),
-        years=all_years,
-        org_ids=orgs or [],
-        geography=fingerprint,
-        started_by=user if getattr(user, "is_authenticated", False) else None,
-    )
+    fields = {
+        "engine": eng.name,
+        "trigger": trigger,
+        "catalogs": sorted(specs_by_catalog),
+        "years": all_years,
+        "org_ids": orgs or [],
+        "geography": fingerprint,
+        "started_by": user if getattr(user, "is_authenticated", False) else None,
+        "worker": this_worker(),
+    }
+    if run is None:
+        run = ComputationRun.objects.create(**fields)
+    else:  # the run an import batch recorded as owed (recompute_after_batch)
+        for name, value in fields.items():
+            setattr(run, name, value)
+        run.save()
     try:
         every = [s for specs in specs_by_catalog.values() for s in specs]
         scope = Scope(
@@ -863,8 +875,10 @@ def _compute(
         lookup = batch_lookup(all_years)
         total = 0
         written: list[value_store.Pending] = []
-        # files are written by a few threads (Parquet encoding and fsync release the GIL)
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        # held from the first file until the activation commits: a sweep in another
+        # process must not take the pending files for a crash's orphans
+        # (files are written by a few threads: Parquet encoding and fsync release the GIL)
+        with storelock.writing(), ThreadPoolExecutor(max_workers=8) as pool:
             futures = []
             for catalog, specs in specs_by_catalog.items():
                 tables = _catalog_table(
@@ -875,21 +889,22 @@ def _compute(
                     total += rows.num_rows
                 say(f"Каталог {catalog}: {sum(t.num_rows for t in tables):,} значений")
             written = [f.result() for f in futures]
-        with transaction.atomic():
-            value_store.activate(
-                run,
-                written,
-                replace_all=[]
-                if scope.incremental
-                else [(c, y) for c in specs_by_catalog for y in all_years],
-            )
-            run.status = ComputationRun.Status.DONE
-            run.finished_at = timezone.now()
-            run.rows = total
-            run.batches = batches
-            run.seconds = time.perf_counter() - started
-            run.save()
-        value_store.sweep()
+            crash_point("recompute.before_activate")
+            with transaction.atomic():
+                value_store.activate(
+                    run,
+                    written,
+                    replace_all=[]
+                    if scope.incremental
+                    else [(c, y) for c in specs_by_catalog for y in all_years],
+                )
+                run.status = ComputationRun.Status.DONE
+                run.finished_at = timezone.now()
+                run.rows = total
+                run.batches = batches
+                run.seconds = time.perf_counter() - started
+                run.save()
+        sweep_values()
     except BaseException as exc:
         run.status = ComputationRun.Status.FAILED
         run.error = str(exc)[:5000]
@@ -1164,14 +1179,28 @@ def _arrow_rows(frame: pd.DataFrame, code: str, source: str, run_id: int) -> pa.
     return pa.Table.from_pydict(columns, schema=value_store.SCHEMA)
 
 
+def sweep_values() -> int | None:
+    """Remove value files no run uses any more, unless another process is writing (then
+    the next sweep does it): ``None`` when skipped."""
+    with storelock.sweeping() as got:
+        return value_store.sweep() if got else None
+
+
 def recompute_after_batch(batch_id: int, *, user: Any = None) -> RunResult | None:
     """Recompute what one import batch (loaded or rolled back) affects: the catalogs whose
     fact indicators read its tables (and those derived from them), for its years and, when
     the batch names its organisations, for those organisations only. Nothing to do when no
     indicator reads its tables."""
+    crash_point("recompute.start")
     batch = ImportBatch.objects.get(pk=batch_id)
+    # the run the batch recorded as owed in its own transaction (recompute.owe)
+    owed = ComputationRun.objects.filter(
+        for_batch=batch_id, status=ComputationRun.Status.RUNNING, worker=this_worker()
+    ).first()
     files = list(FactFile.objects.filter(batch=batch).values_list("table", "year"))
     if not files:
+        if owed is not None:
+            owed.delete()
         return None
     tables = {t for t, _ in files}
     years = sorted({int(y) for _, y in files if y is not None})
@@ -1182,6 +1211,8 @@ def recompute_after_batch(batch_id: int, *, user: Any = None) -> RunResult | Non
         if any(s.kind in FACT_KINDS and s.table in tables for s in items)
     }
     if not touched:
+        if owed is not None:
+            owed.delete()
         return None
     # catalogs with indicators derived from indicators of the touched ones
     codes = {s.code for c in touched for s in specs[c]}
@@ -1204,6 +1235,7 @@ def recompute_after_batch(batch_id: int, *, user: Any = None) -> RunResult | Non
             (str(t), str(p))
             for t, p in FactFile.objects.filter(batch=batch).values_list("table", "procedure_code")
         },
+        run=owed,
     )
 
 

@@ -237,6 +237,12 @@ class ComputationRun(models.Model):
     rows = models.PositiveBigIntegerField("значений", default=0)
     seconds = models.FloatField("секунд", null=True, blank=True)
     error = models.TextField("ошибка", blank=True)
+    # the process computing (msoko.jobs.worker): a run left «running» by a process that
+    # died is marked failed and redone (msoko.indicators.recompute.redo_dead_runs)
+    worker = models.CharField("процесс", max_length=200, blank=True)
+    # the import batch whose recomputation this run is: recorded in the batch's own
+    # transaction, so a crash between the batch and its recomputation leaves it owed
+    for_batch = models.PositiveBigIntegerField("пересчёт после пакета", null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="запустил",

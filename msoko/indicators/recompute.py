@@ -38,3 +38,83 @@ def queue_full(user: Any, *, title: str, trigger: str) -> Any:
         params={"catalogs": None, "years": None, "trigger": trigger},
         user=user,
     )
+
+
+def owe(batch: Any, *, user: Any = None) -> Any:
+    """Record, in the transaction of the import batch ``batch``, that its recomputation is
+    owed: a run «running» in this process. ``recompute_after_batch`` fills it in; if the
+    process dies first, the run is found dead and redone (``redo_dead_runs``)."""
+    from msoko.indicators.models import ComputationRun
+    from msoko.jobs.worker import this_worker
+
+    return ComputationRun.objects.create(
+        trigger=f"пакет загрузки № {batch.pk}",
+        for_batch=batch.pk,
+        worker=this_worker(),
+        started_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+INTERRUPTED = "Расчёт прерван: процесс {worker} завершился, не закончив его; расчёт повторён."
+
+
+def dead_runs() -> list[Any]:
+    """Runs left «running» by a process that has ended (or that named none)."""
+    from msoko.indicators.models import ComputationRun
+    from msoko.jobs.worker import is_dead
+
+    return [
+        r for r in ComputationRun.objects.filter(status=ComputationRun.Status.RUNNING).order_by("pk")
+        if not r.worker or is_dead(r.worker) is True
+    ]
+
+
+def mark_dead(run: Any) -> bool:
+    """Mark a dead run failed (only if still «running»: another process may have got it)."""
+    from django.utils import timezone
+
+    from msoko.indicators.models import ComputationRun
+
+    return bool(
+        ComputationRun.objects.filter(pk=run.pk, status=ComputationRun.Status.RUNNING).update(
+            status=ComputationRun.Status.FAILED,
+            error=INTERRUPTED.format(worker=run.worker or "неизвестен"),
+            finished_at=timezone.now(),
+        )
+    )
+
+
+def redo(run: Any) -> Any:
+    """Compute again what a dead run was computing: the recomputation after its batch, or
+    the same catalogs, years and organisations (every fact read again: what had changed is
+    not known any more)."""
+    from msoko.facts.models import ImportBatch
+    from msoko.indicators.compute import compute, recompute_after_batch
+
+    if run.for_batch is not None:
+        if not ImportBatch.objects.filter(pk=run.for_batch).exists():
+            return None
+        return recompute_after_batch(run.for_batch, user=run.started_by)
+    return compute(
+        catalogs=run.catalogs or None,
+        years=run.years or None,
+        org_ids=run.org_ids or None,
+        trigger=f"повтор прерванного расчёта № {run.pk}",
+        user=run.started_by,
+    )
+
+
+def redo_dead_runs() -> list[int]:
+    """Mark every dead run failed and redo it; returns the ids of the runs redone. A run
+    is claimed by marking it (one process wins), so two starting processes do not both
+    redo it."""
+    done = []
+    for run in dead_runs():
+        if mark_dead(run):
+            try:
+                redo(run)
+            except Exception:
+                log.exception("повтор прерванного расчёта № %s не удался", run.pk)
+                continue
+            done.append(run.pk)
+    return done

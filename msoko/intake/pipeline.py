@@ -1550,6 +1550,9 @@ def _finish_batch(ctx: Ctx, writer: BatchWriter, user: Any, params: dict[str, An
     replaced = _replace_older(ctx, batch) if ctx.kind.table != "registry" else []
     batch.warnings = [p.as_dict() for p in ctx.problems.warnings]
     batch.save()
+    from msoko.indicators.recompute import owe
+
+    owe(batch, user=user)  # committed with the batch: a crash before the recomputation leaves it owed
     record("import", model="facts.ImportBatch", object_id=batch.pk, object_repr=str(batch),
            changes={"rows": batch.rows, "sha256": batch.file_sha256, "replaced": replaced,
                     "years": sorted(int(k.split("|")[1]) for k in batch.coverage)}, actor=user)

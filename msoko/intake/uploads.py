@@ -118,18 +118,28 @@ def missing_message() -> str:
     )
 
 
-def sweep_stale_uploads(now: float | None = None) -> int:
-    """Delete uploads untouched for ``MSOKO_UPLOAD_TTL_HOURS``; the number deleted. Anything
-    else found in the uploads folder (a stray file) goes the same way once as old."""
+def stale_uploads(now: float | None = None) -> list[Path]:
+    """Uploads untouched for ``MSOKO_UPLOAD_TTL_HOURS`` (and anything else found in the uploads
+    folder, a stray file, once as old)."""
     root = upload_root()
     if not root.exists():
-        return 0
+        return []
     limit = (time.time() if now is None else now) - ttl_hours() * 3600
-    removed = 0
+    out = []
     for entry in root.iterdir():
         try:
-            if entry.lstat().st_mtime > limit:
-                continue
+            if entry.lstat().st_mtime <= limit:
+                out.append(entry)
+        except OSError:  # vanished meanwhile
+            continue
+    return out
+
+
+def sweep_stale_uploads(now: float | None = None) -> int:
+    """Delete the stale uploads (``stale_uploads``); the number deleted."""
+    removed = 0
+    for entry in stale_uploads(now):
+        try:
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry)
             else:

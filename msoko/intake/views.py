@@ -355,6 +355,23 @@ def discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Repeat a failed job (one a stopped or crashed server interrupted): a new job with
+    the same file and options (msoko.jobs.queue.retry)."""
+    from msoko.jobs.queue import retry as retry_job
+
+    _require_uploader(request)
+    failed = _job_for_user(request, pk)
+    if failed.status != Job.Status.FAILED:
+        raise Http404("Повторить можно только задание, завершившееся сбоем")
+    if not Path(str(failed.params.get("path", ""))).is_file():
+        raise Http404("Файл этого задания больше не хранится: загрузите его снова")
+    job = retry_job(failed, user=request.user)
+    return redirect(reverse("intake:job", args=[job.pk]))
+
+
+@login_required
 def template(request: HttpRequest, kind: str) -> FileResponse:
     """The XLSX template of a kind: Russian headers and a sheet explaining each column."""
     from msoko.intake.templates import write_template

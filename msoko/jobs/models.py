@@ -29,6 +29,13 @@ class Job(models.Model):
     created_at = models.DateTimeField("создано", auto_now_add=True)
     started_at = models.DateTimeField("начато", null=True, blank=True)
     finished_at = models.DateTimeField("закончено", null=True, blank=True)
+    # the process running it (msoko.jobs.worker): a job of a process that died is marked
+    # failed at the next start or by ``msoko doctor``, and may be repeated
+    worker = models.CharField("обработчик (процесс)", max_length=200, blank=True)
+    retry_of = models.ForeignKey(
+        "self", verbose_name="повтор задания", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="retries",
+    )
 
     class Meta:
         verbose_name = "фоновое задание"

@@ -19,6 +19,8 @@ from huey.contrib.djhuey import HUEY, task
 
 from msoko.access.audit import acting_as
 from msoko.jobs.models import Job
+from msoko.jobs.worker import is_dead, this_worker
+from msoko.ops.crash import crash_point
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +58,12 @@ def execute(job_id: int) -> None:
     job = Job.objects.select_related("created_by").get(pk=job_id)
     if job.status != Job.Status.QUEUED:
         return
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, started_at=timezone.now(), worker=this_worker()
+    )
     try:
         handler: Handler = import_string(job.handler)
+        crash_point("job.running")
         with acting_as(job.created_by):
             result = handler(JobContext(job), **job.params)
         Job.objects.filter(pk=job.pk).update(
@@ -80,16 +85,99 @@ def run_job(job_id: int) -> None:
     execute(job_id)
 
 
+INTERRUPTED = (
+    "Задание прервано: процесс, который его выполнял ({worker}), завершился, не закончив его "
+    "(остановка или сбой сервера). Изменения незавершённого задания не сохранены; "
+    "его можно повторить кнопкой «Повторить»."
+)
+
+
+def mark_interrupted(job: Job) -> bool:
+    """Mark a running job failed as interrupted (only if it is still «running»)."""
+    return bool(
+        Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+            status=Job.Status.FAILED,
+            message=INTERRUPTED.format(worker=job.worker or "неизвестен")[:1000],
+            finished_at=timezone.now(),
+        )
+    )
+
+
+def dead_jobs() -> list[Job]:
+    """Jobs left «running» by a process that has ended."""
+    return [
+        j for j in Job.objects.filter(status=Job.Status.RUNNING)
+        if is_dead(j.worker) is True or not j.worker
+    ]
+
+
+def fail_dead_jobs() -> list[Job]:
+    """Mark every job of a dead process failed (retryable); returns them."""
+    return [j for j in dead_jobs() if mark_interrupted(j)]
+
+
+def retry(job: Job, *, user: Any) -> Job:
+    """A new job with the same handler and parameters as a failed one."""
+    if job.status != Job.Status.FAILED:
+        raise ValueError("Повторить можно только задание, завершившееся сбоем.")
+    new = start_job(handler=job.handler, title=job.title, params=job.params, user=user)
+    Job.objects.filter(pk=new.pk).update(retry_of=job)
+    new.retry_of = job
+    return new
+
+
+@HUEY.on_startup()
+def recover_at_start() -> None:
+    """When a consumer starts (``msoko serve`` or ``msoko run_huey``): clean up after a crash
+    before taking jobs (msoko.ops.doctor.recover)."""
+    from msoko.ops.doctor import recover
+
+    close_old_connections()
+    try:
+        recover(redo=True)
+    except Exception:  # a start must not fail on the clean-up; msoko doctor reports it
+        log.exception("clean-up at start failed")
+    finally:
+        close_old_connections()
+
+
 def start_consumer(workers: int = 1) -> Any:
-    """Start huey's consumer in background threads of this process (used by ``msoko serve``)."""
+    """Start huey's consumer in background threads of this process (used by ``msoko serve``).
+
+    ``Consumer.start`` installs signal handlers for SIGINT, SIGTERM and SIGHUP that only set a
+    flag which ``Consumer.run``'s loop reads; embedded here, nothing reads it, so the server
+    ignored SIGTERM and the first Ctrl+C. The handlers that were in place are put back: the
+    process that embeds the consumer (``msoko serve``) owns the signals and stops it itself.
+    """
+    import signal
+
     from msoko.intake.uploads import sweep_stale_uploads
 
     sweep_stale_uploads()  # uploads checked but never committed, past their time (152-ФЗ)
     consumer = HUEY.create_consumer(
         workers=workers, worker_type="thread", periodic=False, initial_delay=0.1, max_delay=1.0
     )
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     consumer.start()
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
     return consumer
 
 
-__all__ = ["HUEY", "Job", "JobContext", "execute", "start_consumer", "start_job"]
+def stop_consumer(consumer: Any, grace: float) -> bool:
+    """Stop taking jobs and wait up to ``grace`` seconds for a running one to finish.
+    Returns whether every worker thread ended."""
+    import time
+
+    consumer.stop_flag.set()
+    deadline = time.monotonic() + grace
+    threads = [t for _, t in consumer.worker_threads] + [consumer.scheduler]
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return not any(t.is_alive() for t in threads)
+
+
+__all__ = [
+    "HUEY", "Job", "JobContext", "execute", "fail_dead_jobs", "retry", "start_consumer",
+    "start_job", "stop_consumer",
+]
