@@ -40,7 +40,7 @@ def _login_with_a_request() -> None:
     """django-axes stays on in every test (its backend is first in AUTHENTICATION_BACKENDS), and
     it needs the request of a login to know the address. The browser and the login page pass
     it; ``Client.login(...)`` does not, so here it passes a POST to the login page from
-    127.0.0.1 unless the test gives its own ``request=`` (docs/adr/XXXX-h1-login-lockout.md)."""
+    127.0.0.1 unless the test gives its own ``request=`` (docs/adr/0020-login-lockout.md)."""
     from django.test import Client, RequestFactory
 
     original = Client.login

@@ -266,7 +266,7 @@ def open_source(path: Path, *, looks_like_header: Any = None) -> Source:
 
 def max_unpacked_bytes() -> int:
     """The largest book accepted, counted unpacked (``MSOKO_MAX_UNPACKED_MB``, 1536 MB unless
-    set: docs/adr/XXXX-h2-bounded-uploads.md)."""
+    set: docs/adr/0026-bounded-uploads.md)."""
     from django.conf import settings
 
     mb = getattr(settings, "MSOKO_MAX_UNPACKED_MB", None) or os.environ.get("MSOKO_MAX_UNPACKED_MB") or 1536

@@ -16,7 +16,7 @@ the sweep. What the batch keeps of the file is its name, SHA-256 and size.
 
 ``import_slot`` lets at most ``MSOKO_IMPORT_SLOTS`` (1 unless set) processes of the
 installation read a large file at once: a second import waits for the first instead of
-doubling the memory (docs/adr/XXXX-h2-bounded-uploads.md).
+doubling the memory (docs/adr/0026-bounded-uploads.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Backup and restore of a whole installation (docs/adr/XXXX-h4-online-backup.md).
+"""Backup and restore of a whole installation (docs/adr/0029-online-backup.md).
 
 A backup is one tar file (gzip-compressed unless its name ends in ``.tar``)::
 

@@ -1,5 +1,5 @@
 """One advisory lock on the data folder that keeps a sweep of the Parquet stores from
-deleting the files of a write in progress (docs/adr/XXXX-h3-crash-safety.md).
+deleting the files of a write in progress (docs/adr/0028-crash-safety.md).
 
 A writer (an import batch, a computation run) writes its files first and registers them in a
 transaction; until that transaction commits, its files look exactly like the orphans a crash

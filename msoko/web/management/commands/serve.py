@@ -3,7 +3,7 @@ background-job consumer (huey, SQLite file) in threads of the same process.
 
 Static files (including htmx and ECharts from node_modules) are served by WhiteNoise.
 
-Stopping (docs/adr/XXXX-h3-server-stop.md): SIGTERM or SIGINT (Ctrl+C) stops taking requests
+Stopping (docs/adr/0027-server-stop.md): SIGTERM or SIGINT (Ctrl+C) stops taking requests
 and jobs; requests in progress get up to 5 s (waitress), a running job up to
 ``MSOKO_STOP_GRACE`` seconds (default 7) to finish. A job still running then is left as a
 crash leaves it — its transaction is never committed — and the process exits; the next start
