@@ -411,3 +411,22 @@ def test_otp_reset_command_and_required_roles(world: Any, settings: Any) -> None
         clock.shift(datetime.timedelta(minutes=1))
         enable_second_factor(bob, clock)
         assert bob.get(reverse("organisation_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_issues_a_new_session_key(world: Any) -> None:
+    """ASVS 3.2.1: a session key known before the login (fixated by an attacker) is not the
+    one the signed-in user gets."""
+    from django.conf import settings
+
+    client = Client()
+    session = client.session
+    session["probe"] = 1
+    session.save()
+    before = session.session_key
+    client.cookies[settings.SESSION_COOKIE_NAME] = before
+    response = client.post(reverse("login"), {"username": world.alice.username, "password": PASSWORD})
+    assert response.status_code == 302
+    after = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after and after != before
+    assert client.get(reverse("home")).status_code == 200
