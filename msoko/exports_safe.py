@@ -7,7 +7,7 @@ quote-prefix flag — exactly what Excel itself stores when a person types ``'=�
 openpyxl writes no ``<f>`` element, Excel and LibreOffice show the text as it was entered
 and keep it text when the cell is edited, and reading the file back gives the same text
 (a roadmap exported and imported again keeps its «- провести…» measures). Numbers stay
-numbers: a negative number is a number cell, not text. See ADR «h5-formula-injection».
+numbers: a negative number is a number cell, not text. See docs/adr/0031-formula-injection.md.
 
 CSV has no cell types, so ``csv_text`` prefixes such a text with an apostrophe, as OWASP
 recommends; numbers are never passed through it.

@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "msoko.cycle",
     "msoko.administration",
     "huey.contrib.djhuey",
-    # Logins (h1 block below): lockout, second factor, Content Security Policy.
+    # Logins (the block at the end): lockout, second factor, Content Security Policy.
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -241,8 +241,8 @@ LOGGING = {
 
 
 # --- Logins, sessions, second factor, Content Security Policy (issue 13, item 3) -------------
-# docs/user/access.md tells administrators about each; ADRs h1-login-lockout, h1-session-timeouts,
-# h1-content-security-policy, h1-second-factor say why.
+# docs/user/access.md tells administrators about each; ADRs 0020 (lockout), 0021 (session
+# timeouts), 0022 (content security policy), 0023 (second factor), 0024 (admin path) say why.
 
 
 def _env_int(name: str, default: int) -> int:

@@ -8,7 +8,7 @@ signals by nature; they record one ``BULK`` row through ``record``.
 Web rows carry the client's IP address and User-Agent (``request_context``, set by the
 middleware). Every row is chained: ``row_hash = sha256(prev_hash | canonical(row))``, the
 writers serialised (``_chain_lock``), so a row edited, deleted or inserted behind msoko's
-back is found by ``verify`` (``msoko audit verify``). See ADR «h5-audit-chain».
+back is found by ``verify`` (``msoko audit verify``). See docs/adr/0030-audit-chain.md.
 """
 
 from __future__ import annotations

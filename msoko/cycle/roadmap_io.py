@@ -482,7 +482,7 @@ def _loaded_before(
 ) -> tuple[Any, bool]:
     """The roadmap this import would duplicate, and whether it holds the same table.
 
-    Identity (ADR «h5-roadmap-identity»): the same file (its SHA-256) for the same
+    Identity (docs/adr/0032-roadmap-identity.md): the same file (its SHA-256) for the same
     territory and organisation; or the same title and period there. A roadmap found by
     title whose measures differ from the file's is a conflict (``False``)."""
     from msoko.cycle.models import Roadmap
