@@ -734,7 +734,10 @@ def restore(archive: Path, say: Say = lambda _: None) -> RestoreResult:
     check_target(manifest)
     say("Проверяю контрольные суммы всех файлов архива…")
     verify_archive(archive)
-    say(f"Архив цел: {len(manifest['members'])} файлов. Восстанавливаю…")
+    from msoko.web.templatetags.ru import plural_form
+
+    n = len(manifest["members"])
+    say(f"Архив цел: {n} {plural_form(n, 'файл,файла,файлов')}. Восстанавливаю…")
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=settings.DATA_DIR))
     try:
         _walk(archive, manifest, lambda name: _open_target(name, staging))
