@@ -147,8 +147,8 @@ def wait_http(port: int, proc: Any, timeout: float = 180) -> None:
     import urllib.error
     import urllib.request
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + timeout  # deadline
+    while time.monotonic() < deadline:  # deadline
         assert proc.poll() is None, f"the server exited with {proc.returncode}"
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)  # noqa: S310

@@ -117,8 +117,7 @@ def slow_job(ctx: Any, *, seconds: float, marker: str) -> dict[str, Any]:
     file ``marker`` when it starts."""
     ctx.progress(0, "начато")
     Path(marker).touch()
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    for _ in range(round(seconds * 10)):
         time.sleep(0.1)
     return {"slept": seconds}
 
@@ -128,9 +127,9 @@ def _start_job_and_wait_running(site: Site, seconds: float) -> Any:
         marker = site.data.parent / "job-started"
         rc, out = site.shell(SLOW_JOB.format(seconds=seconds, marker=marker))
         assert rc == 0, out
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 120  # deadline
         while not marker.exists():
-            assert time.monotonic() < deadline, site.query(JOBS)
+            assert time.monotonic() < deadline, site.query(JOBS)  # deadline
             time.sleep(0.1)
 
     return before
