@@ -55,7 +55,16 @@ def data_fingerprint(territory: Territory) -> str:
         list(
             Organisation.objects.filter(pk__in=org_ids)
             .order_by("pk")
-            .values_list("pk", "is_active", "kind", "locality", "is_small")
+            .values_list(
+                "pk", "is_active", "kind", "locality", "is_small", "territory_id",
+                "short_name", "full_name",
+            )
+        ),
+        # the report names schools and territories: a renamed one is a new report
+        list(
+            Territory.objects.filter(pk__in=territory.descendant_ids())
+            .order_by("pk")
+            .values_list("pk", "name")
         ),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
