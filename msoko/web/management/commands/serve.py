@@ -8,9 +8,11 @@ and jobs; requests in progress get up to 5 s (waitress), a running job up to
 ``MSOKO_STOP_GRACE`` seconds (default 7) to finish. A job still running then is left as a
 crash leaves it — its transaction is never committed — and the process exits; the next start
 (or ``msoko doctor --fix``) marks it interrupted, to be repeated from its page, and redoes an
-interrupted computation. A second signal exits at once. huey's consumer, started inside this process, used to replace the signal
-handlers with ones that only set a flag nobody read here: the server ignored SIGTERM and
-the first Ctrl+C. ``start_consumer`` now puts ours back.
+interrupted computation. A second signal exits at once.
+
+huey's consumer, started inside this process, used to replace the signal handlers with ones
+that only set a flag nobody read here: the server ignored SIGTERM and the first Ctrl+C.
+``start_consumer`` now puts ours back.
 """
 
 from __future__ import annotations
