@@ -156,9 +156,9 @@ def test_killed_during_a_job_marked_at_start_and_retried(
             "with transaction.atomic():\n    j = Job.objects.get(pk=1)\n    retry(j, user=j.created_by)\n"
         )
         assert rc == 0, out
-        deadline = time.monotonic() + 300  # deadline
-        while site.query(JOBS)[-1][0] in ("queued", "running"):
-            assert time.monotonic() < deadline, "the repeated job did not finish"  # deadline
+        for _ in range(150):  # polls every 2 s: a hang guard of about 5 minutes, not a timing
+            if site.query(JOBS)[-1][0] not in ("queued", "running"):
+                break
             time.sleep(2)
         jobs = site.query(JOBS)
         assert jobs[-1][0] == "done" and jobs[-1][2] == 1, jobs
